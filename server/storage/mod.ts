@@ -1,0 +1,14 @@
+// Durable storage: the write-ahead log and snapshot files. See README.md.
+
+export { Wal } from "./wal.ts";
+export { WalCorruptError, WalUsageError } from "./errors.ts";
+export type {
+  HardState,
+  Recovered,
+  SnapshotRecord,
+  TailRepair,
+  WalEntry,
+  WalOptions,
+  WalStats,
+} from "./types.ts";
+export { memberDir, snapDir, walDir } from "./layout.ts";

@@ -1,0 +1,83 @@
+// Snapshot files: one record (type snapshotFile) per file, written
+// atomically. Payload: u64 index, u64 term, str meta, str data.
+
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { ByteReader, ByteWriter, MalformedPayload } from "./bytes.ts";
+import { WalCorruptError } from "./errors.ts";
+import { isNotFound, listDir, writeFileAtomic } from "./fs_util.ts";
+import { parseSnapName, type SnapName, snapName } from "./layout.ts";
+import { HEADER_BYTES, readRecord, RecordType, writeHeader } from "./record.ts";
+import type { SnapshotRecord } from "./types.ts";
+
+const encoder = new TextEncoder();
+
+export function encodeSnapshotFile(snap: SnapshotRecord): Uint8Array {
+  const head = new ByteWriter(64 + snap.meta.length * 3);
+  head.u64(snap.index);
+  head.u64(snap.term);
+  head.str(snap.meta);
+  const data = encoder.encode(snap.data);
+  head.u32(data.length);
+  const prefix = head.bytes();
+
+  const out = new Uint8Array(HEADER_BYTES + prefix.length + data.length);
+  out.set(prefix, HEADER_BYTES);
+  out.set(data, HEADER_BYTES + prefix.length);
+  writeHeader(out, 0, RecordType.snapshotFile, out.subarray(HEADER_BYTES));
+  return out;
+}
+
+/** Decodes a whole snapshot file; throws WalCorruptError naming `file` when it is damaged. */
+export function decodeSnapshotFile(file: string, bytes: Uint8Array): SnapshotRecord {
+  const rec = readRecord(bytes, 0);
+  if ("problem" in rec) throw new WalCorruptError(file, rec.offset, `snapshot file is damaged: ${rec.problem}`);
+  const end = HEADER_BYTES + rec.payload.length;
+  if (rec.type !== RecordType.snapshotFile) {
+    throw new WalCorruptError(file, 0, "not a snapshot file (wrong record type)");
+  }
+  if (end !== bytes.length) throw new WalCorruptError(file, end, "unexpected bytes after the snapshot record");
+  try {
+    const r = new ByteReader(rec.payload);
+    const snap = { index: r.u64(), term: r.u64(), meta: r.str(), data: r.str() };
+    r.end();
+    return snap;
+  } catch (err) {
+    if (err instanceof MalformedPayload) throw new WalCorruptError(file, HEADER_BYTES, `snapshot payload is malformed (${err.message})`);
+    throw err;
+  }
+}
+
+/** Writes the snapshot to <dir>/<term>-<index>.snap atomically; returns the path. */
+export async function writeSnapshotFile(dir: string, snap: SnapshotRecord, sync: boolean): Promise<string> {
+  const file = path.join(dir, snapName(snap.term, snap.index));
+  await writeFileAtomic(file, encodeSnapshotFile(snap), sync);
+  return file;
+}
+
+/** Reads the snapshot {term, index} from `dir`, checking it is intact and is the one named. */
+export async function readSnapshotFile(dir: string, term: number, index: number): Promise<SnapshotRecord> {
+  const file = path.join(dir, snapName(term, index));
+  let bytes: Uint8Array;
+  try {
+    bytes = await fsp.readFile(file);
+  } catch (err) {
+    if (isNotFound(err)) throw new WalCorruptError(file, 0, "snapshot file recorded in the WAL is missing");
+    throw err;
+  }
+  const snap = decodeSnapshotFile(file, bytes);
+  if (snap.index !== index || snap.term !== term) {
+    throw new WalCorruptError(file, HEADER_BYTES, `snapshot holds term ${snap.term} index ${snap.index}, not what its name says`);
+  }
+  return snap;
+}
+
+/** Snapshot files in `dir`, oldest first (by index, then term). */
+export async function listSnapshotFiles(dir: string): Promise<SnapName[]> {
+  const names: SnapName[] = [];
+  for (const n of await listDir(dir)) {
+    const parsed = parseSnapName(n);
+    if (parsed) names.push(parsed);
+  }
+  return names.sort((a, b) => a.index - b.index || a.term - b.term);
+}

@@ -1,0 +1,438 @@
+// The write-ahead log: appends are durable (written and fdatasynced) before
+// their promise resolves, and appends that arrive while a write+sync is in
+// flight are queued and go out together in the next one (group commit).
+//
+// The Wal keeps only the terms of the entries after the newest snapshot, to
+// validate appends and to decide what a snapshot marker means; the entries
+// themselves are the Raft core's business.
+
+import * as fsp from "node:fs/promises";
+import * as path from "node:path";
+import { ByteWriter } from "./bytes.ts";
+import { WalUsageError } from "./errors.ts";
+import { listDir, pathExists, syncDir, writeAll, writeFileAtomic } from "./fs_util.ts";
+import { memberDir, parseSegmentName, segmentName, snapDir, snapName, walDir } from "./layout.ts";
+import { LogTail } from "./log_tail.ts";
+import { encodeMarker, encodeString, type SnapshotMarker, writeEntry, writeHardState } from "./payloads.ts";
+import { encodeRecord, HEADER_BYTES, RecordType, writeHeader } from "./record.ts";
+import { recover, type SegmentInfo } from "./recovery.ts";
+import { listSnapshotFiles, writeSnapshotFile } from "./snapshot_file.ts";
+import type { HardState, Recovered, SnapshotRecord, WalEntry, WalOptions, WalStats } from "./types.ts";
+import { checkEntry, checkHardState, checkSnapshot } from "./validate.ts";
+
+const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+
+interface Settled {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** One append() call, already encoded as batch ops. */
+interface PendingAppend extends Settled {
+  kind: "append";
+  ops: Uint8Array;
+  /** Index of the last entry appended (the log's new last index), or -1 if none. */
+  lastIndex: number;
+  hardState: HardState | undefined;
+}
+
+/** The marker saveSnapshot() writes once the snapshot file is durable. */
+interface PendingMarker extends Settled {
+  kind: "marker";
+  marker: SnapshotMarker;
+}
+
+type Pending = PendingAppend | PendingMarker;
+
+interface ResolvedOptions {
+  segmentBytes: number;
+  sync: boolean;
+  keepSnapshots: number;
+}
+
+export class Wal {
+  /** Terms of entries after the newest snapshot, as of every accepted call (queued ones too). */
+  private readonly terms = new LogTail<number>();
+  private snapIndex: number;
+  private snapTerm: number;
+
+  // State as of the end of what was written to the segment files; what a new
+  // segment's header repeats.
+  private writtenMarker: SnapshotMarker | null;
+  private writtenHardState: HardState | null;
+  private writtenLastIndex: number;
+
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private snapshotChain: Promise<unknown> = Promise.resolve();
+  private failed: Error | null = null;
+  private closed = false;
+  private readonly counters: WalStats = { appends: 0, writes: 0, syncs: 0, bytes: 0 };
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly opts: ResolvedOptions,
+    private readonly metadata: string,
+    private readonly segments: SegmentInfo[],
+    private fh: fsp.FileHandle,
+    marker: SnapshotMarker | null,
+    hardState: HardState | null,
+    entries: readonly WalEntry[],
+  ) {
+    if (marker) this.terms.compact(marker.index, false);
+    for (const e of entries) this.terms.put(e.index, e.term);
+    this.snapIndex = marker ? marker.index : 0;
+    this.snapTerm = marker ? marker.term : 0;
+    this.writtenMarker = marker;
+    this.writtenHardState = hardState;
+    this.writtenLastIndex = this.terms.lastIndex;
+  }
+
+  /** True if `dataDir` holds a WAL (at least one segment file). */
+  static async exists(dataDir: string): Promise<boolean> {
+    return (await listDir(walDir(dataDir))).some((n) => parseSegmentName(n) !== null);
+  }
+
+  /** Creates a new WAL in `dataDir`; fails if one is already there. */
+  static async create(dataDir: string, metadata: string, opts: WalOptions = {}): Promise<Wal> {
+    if (typeof metadata !== "string") throw new WalUsageError("WAL metadata must be a string");
+    const o = resolveOptions(opts);
+    const wdir = walDir(dataDir);
+    if (await Wal.exists(dataDir)) {
+      throw new WalUsageError(`a WAL already exists in ${wdir}; open it instead of creating a new one`);
+    }
+    await fsp.mkdir(snapDir(dataDir), { recursive: true });
+
+    // Build the first segment in a temporary directory and rename it into
+    // place, so a crash never leaves a WAL directory without a whole segment.
+    const tmp = wdir + ".tmp";
+    await fsp.rm(tmp, { recursive: true, force: true });
+    await fsp.mkdir(tmp);
+    const name = segmentName(1, 1);
+    const header = segmentHeader(metadata, null, null);
+    const fileInTmp = path.join(tmp, name);
+    await writeFileAtomic(fileInTmp, header, o.sync);
+    if (await pathExists(wdir)) await fsp.rmdir(wdir); // empty leftover; rmdir refuses anything else
+    await fsp.rename(tmp, wdir);
+    if (o.sync) await syncDir(memberDir(dataDir));
+
+    const file = path.join(wdir, name);
+    const fh = await fsp.open(file, "a");
+    const segment: SegmentInfo = { seq: 1, firstIndex: 1, file, maxIndex: 0, size: header.length };
+    return new Wal(dataDir, o, metadata, [segment], fh, null, null, []);
+  }
+
+  /**
+   * Opens the WAL in `dataDir` and reads it back. A torn tail is cut off
+   * (see recovered.tailRepair); any other damage throws WalCorruptError.
+   */
+  static async open(dataDir: string, opts: WalOptions = {}): Promise<{ wal: Wal; recovered: Recovered }> {
+    const o = resolveOptions(opts);
+    if (!(await Wal.exists(dataDir))) {
+      throw new WalUsageError(`no WAL in ${walDir(dataDir)}; create one first`);
+    }
+    const r = await recover(dataDir, { sync: o.sync });
+    const last = r.segments[r.segments.length - 1];
+    const fh = await fsp.open(last.file, "a");
+    const { recovered } = r;
+    const wal = new Wal(dataDir, o, r.metadata, r.segments, fh, r.marker, recovered.hardState, recovered.entries);
+    return { wal, recovered };
+  }
+
+  /** Index of the last entry accepted (or of the snapshot when no entry follows it). */
+  get lastIndex(): number {
+    return this.terms.lastIndex;
+  }
+
+  /** Index of the newest snapshot accepted, 0 if none. */
+  get snapshotIndex(): number {
+    return this.snapIndex;
+  }
+
+  /** Copy of the counters (group commit shows as appends >> syncs). */
+  get stats(): WalStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * Appends entries (and optionally a hard state); resolves once durable.
+   * An entry at an index <= the last one replaces it and drops everything
+   * after it, as in Raft. Indexes must not skip ahead or reach back into
+   * the snapshot.
+   */
+  append(entries: WalEntry[], hardState?: HardState): Promise<void> {
+    try {
+      this.checkOpen();
+      let last = this.terms.lastIndex;
+      for (const e of entries) {
+        checkEntry(e);
+        if (e.index <= this.snapIndex) {
+          throw new WalUsageError(`entry ${e.index} is already covered by the snapshot at index ${this.snapIndex}`);
+        }
+        if (e.index > last + 1) throw new WalUsageError(`entry ${e.index} would leave a gap after index ${last}`);
+        last = e.index;
+      }
+      if (hardState !== undefined) checkHardState(hardState);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+
+    const w = new ByteWriter(64 + entries.reduce((n, e) => n + e.data.length, 0));
+    for (const e of entries) {
+      writeEntry(w, e);
+      this.terms.put(e.index, e.term);
+    }
+    if (hardState !== undefined) writeHardState(w, { ...hardState });
+    const lastIndex = entries.length > 0 ? entries[entries.length - 1].index : -1;
+    return this.enqueue((settled) => ({
+      kind: "append",
+      ops: w.bytes(),
+      lastIndex,
+      hardState: hardState && { ...hardState },
+      ...settled,
+    }));
+  }
+
+  /**
+   * Saves a snapshot: the file is written atomically, then a marker goes
+   * into the log, then segments and snapshot files it makes redundant are
+   * deleted. If the log holds entry {index, term}, later entries stay;
+   * otherwise (a snapshot received from the leader) the log is replaced.
+   */
+  saveSnapshot(snap: SnapshotRecord): Promise<void> {
+    try {
+      this.checkOpen();
+      checkSnapshot(snap);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.snapshotChain.then(() => this.doSaveSnapshot(snap));
+    this.snapshotChain = run.catch(() => {});
+    return run;
+  }
+
+  private async doSaveSnapshot(snap: SnapshotRecord): Promise<void> {
+    this.checkOpen();
+    if (snap.index < this.snapIndex) {
+      throw new WalUsageError(`snapshot at index ${snap.index} is older than the current one at ${this.snapIndex}`);
+    }
+    await writeSnapshotFile(snapDir(this.dataDir), snap, this.opts.sync);
+    this.checkOpen();
+
+    const marker: SnapshotMarker = {
+      index: snap.index,
+      term: snap.term,
+      keepAfter: this.termAt(snap.index) === snap.term,
+    };
+    this.terms.compact(marker.index, marker.keepAfter);
+    this.snapIndex = marker.index;
+    this.snapTerm = marker.term;
+    // Resolves after the marker is durable and covered segments are gone.
+    await this.enqueue((settled) => ({ kind: "marker", marker, ...settled }));
+    await this.pruneSnapshotFiles(marker);
+  }
+
+  /** Waits for queued writes, then closes the file. Later calls fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.snapshotChain;
+    while (this.flushing) await this.flushing;
+    await this.fh.close();
+  }
+
+  private termAt(index: number): number | undefined {
+    return index === this.snapIndex && this.snapIndex > 0 ? this.snapTerm : this.terms.at(index);
+  }
+
+  private checkOpen(): void {
+    if (this.failed) throw this.failed;
+    if (this.closed) throw new WalUsageError("the WAL is closed");
+  }
+
+  private enqueue(make: (settled: Settled) => Pending): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push(make({ resolve, reject }));
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** Writes and syncs everything queued, one batch at a time, until the queue is empty. */
+  private async flushLoop(): Promise<void> {
+    // Start on a later tick so appends made in the same tick share the first write.
+    await Promise.resolve();
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      if (this.failed) {
+        for (const p of batch) p.reject(this.failed);
+        continue;
+      }
+      try {
+        await this.writeBatch(batch);
+      } catch (err) {
+        this.failed = new Error(
+          `WAL write failed, no further writes are accepted (restart to recover from disk): ${errorText(err)}`,
+        );
+        for (const p of batch) p.reject(this.failed);
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    const bytes = this.encodeBatch(batch);
+    const seg = this.segments[this.segments.length - 1];
+    if (bytes.length > 0) {
+      await writeAll(this.fh, bytes);
+      this.counters.writes++;
+      this.counters.bytes += bytes.length;
+      seg.size += bytes.length;
+      if (this.opts.sync) {
+        await this.fh.datasync();
+        this.counters.syncs++;
+      }
+    }
+    let marker: SnapshotMarker | null = null;
+    for (const p of batch) {
+      if (p.kind === "append") {
+        this.counters.appends++;
+        p.resolve();
+      } else {
+        marker = p.marker;
+      }
+    }
+    if (marker) {
+      try {
+        await this.deleteCoveredSegments(marker);
+        for (const p of batch) if (p.kind === "marker") p.resolve();
+      } catch (err) {
+        // The marker is durable; only the clean-up failed. Report it, keep going.
+        for (const p of batch) if (p.kind === "marker") p.reject(asError(err));
+      }
+    }
+    if (seg.size >= this.opts.segmentBytes) await this.cut();
+  }
+
+  /** Turns queued calls into records: runs of appends share one batch record. */
+  private encodeBatch(batch: Pending[]): Uint8Array {
+    const w = new ByteWriter(batch.reduce((n, p) => n + (p.kind === "append" ? p.ops.length : 32), 64));
+    const seg = this.segments[this.segments.length - 1];
+    const batchRecords: Array<{ at: number; end: number }> = [];
+    let open = -1;
+    const closeBatch = () => {
+      if (open >= 0) batchRecords.push({ at: open, end: w.length });
+      open = -1;
+    };
+    for (const p of batch) {
+      if (p.kind === "append") {
+        if (p.ops.length === 0) continue;
+        if (open < 0) {
+          open = w.length;
+          w.raw(EMPTY_HEADER);
+        }
+        w.raw(p.ops);
+        if (p.lastIndex >= 0) {
+          this.writtenLastIndex = p.lastIndex;
+          if (p.lastIndex > seg.maxIndex) seg.maxIndex = p.lastIndex;
+        }
+        if (p.hardState) this.writtenHardState = p.hardState;
+      } else {
+        closeBatch();
+        w.raw(encodeRecord(RecordType.snapshot, encodeMarker(p.marker)));
+        this.writtenMarker = p.marker;
+        if (!p.marker.keepAfter || p.marker.index > this.writtenLastIndex) this.writtenLastIndex = p.marker.index;
+      }
+    }
+    closeBatch();
+    const out = w.bytes();
+    for (const r of batchRecords) {
+      writeHeader(out, r.at, RecordType.batch, out.subarray(r.at + HEADER_BYTES, r.end));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the oldest segments whose every entry the snapshot covers.
+   * Oldest first, syncing the directory after each, so a crash leaves a
+   * gap-free run of segments.
+   */
+  private async deleteCoveredSegments(marker: SnapshotMarker): Promise<void> {
+    // The marker was just written to the last segment; never delete that one.
+    let n = 0;
+    while (n < this.segments.length - 1 && (!marker.keepAfter || this.segments[n].maxIndex <= marker.index)) n++;
+    for (let i = 0; i < n; i++) {
+      const seg = this.segments.shift() as SegmentInfo;
+      await fsp.rm(seg.file, { force: true });
+      if (this.opts.sync) await syncDir(walDir(this.dataDir));
+    }
+  }
+
+  /** Starts a new segment; its header repeats metadata, snapshot marker and hard state. */
+  private async cut(): Promise<void> {
+    const prev = this.segments[this.segments.length - 1];
+    const seq = prev.seq + 1;
+    const firstIndex = this.writtenLastIndex + 1;
+    const file = path.join(walDir(this.dataDir), segmentName(seq, firstIndex));
+    const header = segmentHeader(this.metadata, this.writtenMarker, this.writtenHardState);
+    await writeFileAtomic(file, header, this.opts.sync);
+    const fh = await fsp.open(file, "a");
+    await this.fh.close();
+    this.fh = fh;
+    this.segments.push({ seq, firstIndex, file, maxIndex: 0, size: header.length });
+  }
+
+  /** Keeps the current snapshot file and the newest older ones, keepSnapshots files in all. */
+  private async pruneSnapshotFiles(current: SnapshotMarker): Promise<void> {
+    const dir = snapDir(this.dataDir);
+    const all = await listSnapshotFiles(dir);
+    // Files newer than the current one were left by crashed saves: the log never recorded them.
+    const older = all.filter((s) => s.index < current.index);
+    const keep = new Set(older.slice(Math.max(0, older.length - (this.opts.keepSnapshots - 1))).map((s) => s.name));
+    keep.add(snapName(current.term, current.index));
+    for (const s of all) {
+      if (!keep.has(s.name)) await fsp.rm(path.join(dir, s.name), { force: true });
+    }
+  }
+}
+
+const EMPTY_HEADER = new Uint8Array(HEADER_BYTES);
+
+function segmentHeader(metadata: string, marker: SnapshotMarker | null, hardState: HardState | null): Uint8Array {
+  const parts = [encodeRecord(RecordType.metadata, encodeString(metadata))];
+  // Repeated with keepAfter: it only restates where the log starts.
+  if (marker) parts.push(encodeRecord(RecordType.snapshot, encodeMarker({ ...marker, keepAfter: true })));
+  if (hardState) {
+    const w = new ByteWriter();
+    writeHardState(w, hardState);
+    parts.push(encodeRecord(RecordType.batch, w.bytes()));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function resolveOptions(opts: WalOptions): ResolvedOptions {
+  const segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+  const keepSnapshots = opts.keepSnapshots ?? 2;
+  if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) {
+    throw new WalUsageError(`segmentBytes must be a positive integer, got ${segmentBytes}`);
+  }
+  if (!Number.isSafeInteger(keepSnapshots) || keepSnapshots < 1) {
+    throw new WalUsageError(`keepSnapshots must be an integer >= 1, got ${keepSnapshots}`);
+  }
+  return { segmentBytes, sync: opts.sync ?? true, keepSnapshots };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
