@@ -1,0 +1,22 @@
+// The client-facing Hono app: keys API, cluster endpoints, modules.
+
+import { Hono } from "hono";
+import { type AdminBackend, adminRoutes } from "./admin.ts";
+import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts";
+import { jsonResponse } from "./responses.ts";
+
+export type ClientBackend = KeysBackend & AdminBackend;
+
+export function createClientApp(backend: ClientBackend, opts: KeysOptions): Hono {
+  const app = new Hono();
+  const keys = createKeysHandler(backend, opts);
+  app.all("/v2/keys", (c) => keys(c.req.raw));
+  app.all("/v2/keys/*", (c) => keys(c.req.raw));
+  app.route("/", adminRoutes(backend));
+  app.notFound(() => jsonResponse({ message: "404 page not found" }, 404));
+  app.onError((err) => {
+    console.error("unhandled error:", err);
+    return jsonResponse({ errorCode: 300, message: "Raft Internal Error", cause: String(err?.message ?? err), index: 0 }, 500);
+  });
+  return app;
+}

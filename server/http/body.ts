@@ -1,0 +1,37 @@
+// Reads a request body as text, refusing (with etcd's error) bodies over the limit.
+
+import { EtcdError } from "../store/errors.ts";
+
+export class BodyTooLargeError extends EtcdError {
+  override get status(): number {
+    return 413;
+  }
+}
+
+export async function readBody(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  const tooLarge = () => new BodyTooLargeError(210, `request body is larger than ${limit} bytes`, 0);
+  if (declared > limit) throw tooLarge();
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}

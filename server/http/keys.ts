@@ -1,0 +1,195 @@
+// The /v2/keys handler: parses the request, reads locally, proposes writes,
+// and serves watches as long polls or streams.
+
+import type { V2Request } from "../store/apply.ts";
+import { Code, EtcdError } from "../store/errors.ts";
+import type { StoreEvent } from "../store/event.ts";
+import type { Store } from "../store/store.ts";
+import type { Watcher } from "../store/watcher_hub.ts";
+import { readBody } from "./body.ts";
+import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
+import { errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
+
+/** What the keys API needs from a running member. */
+export interface KeysBackend {
+  readonly store: Store;
+  readonly clusterId: string;
+  readonly raftIndex: number;
+  readonly raftTerm: number;
+  do(r: V2Request): Promise<StoreEvent>;
+  quorumGet(path: string, recursive: boolean, sorted: boolean): StoreEvent | Promise<StoreEvent>;
+}
+
+export interface KeysOptions {
+  maxRequestBytes: number;
+  /** How long a watch may wait before the connection is closed with no event (etcd: 5 minutes). */
+  watchTimeoutMs: number;
+}
+
+const ALLOWED = ["HEAD", "GET", "PUT", "POST", "DELETE"];
+const RESERVED = "/_etcd";
+const encoder = new TextEncoder();
+
+export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
+  return async (req: Request): Promise<Response> => {
+    const method = req.method;
+    if (!ALLOWED.includes(method)) return methodNotAllowed(ALLOWED);
+    const { rawPath, query } = splitUrl(req.url);
+    const redirect = cleanRedirect(rawPath, query);
+    if (redirect) return redirect;
+
+    let kr: KeysRequest;
+    try {
+      // Like Go's ParseForm: only PUT and POST bodies, and only urlencoded ones, hold form values.
+      const body = (method === "PUT" || method === "POST") && isFormBody(req)
+        ? await readBody(req, opts.maxRequestBytes)
+        : "";
+      kr = parseKeysRequest(method, rawPath, query, body);
+    } catch (err) {
+      return errorResponse(toEtcdError(err), backend.clusterId);
+    }
+
+    try {
+      if (method === "GET" || method === "HEAD") {
+        if (kr.wait && method === "GET") return watch(backend, kr, opts, req);
+        const ev = kr.quorum && method === "GET"
+          ? await backend.quorumGet(kr.key, kr.recursive, kr.sorted)
+          : backend.store.get(kr.key, kr.recursive, kr.sorted);
+        return eventResponse(backend, ev, method === "HEAD", false);
+      }
+      if (isReserved(kr.key)) throw new EtcdError(Code.KeyIsPreserved, kr.key, backend.store.index);
+      const ev = await backend.do(toV2Request(kr));
+      return eventResponse(backend, ev, false, kr.noValueOnSuccess);
+    } catch (err) {
+      const e = toEtcdError(err);
+      if (e.errorCode === Code.RaftInternal) e.index = 0;
+      return errorResponse(e, backend.clusterId);
+    }
+  };
+}
+
+function isReserved(key: string): boolean {
+  return key === RESERVED || key.startsWith(RESERVED + "/");
+}
+
+function isFormBody(req: Request): boolean {
+  const ct = req.headers.get("content-type");
+  // Lenient where Go is strict: a body without a Content-Type is read as a form too.
+  return ct === null || ct.split(";")[0].trim().toLowerCase() === "application/x-www-form-urlencoded";
+}
+
+/** The raw (still %-encoded) path and query of a request URL. */
+export function splitUrl(url: string): { rawPath: string; query: string } {
+  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
+  const q = url.indexOf("?", pathStart);
+  return q === -1
+    ? { rawPath: url.slice(pathStart), query: "" }
+    : { rawPath: url.slice(pathStart, q), query: url.slice(q + 1) };
+}
+
+/** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
+function cleanRedirect(rawPath: string, query: string): Response | null {
+  if (!/\/\/|\/\.\.?(\/|$)/.test(rawPath)) return null;
+  const out: string[] = [];
+  for (const part of rawPath.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  let clean = "/" + out.join("/");
+  if (rawPath.endsWith("/") && clean !== "/") clean += "/";
+  const location = clean + (query ? "?" + query : "");
+  return new Response(`<a href="${location}">Moved Permanently</a>.\n\n`, {
+    status: 301,
+    headers: { Location: location, "Content-Type": "text/html; charset=utf-8" },
+  });
+}
+
+function toV2Request(kr: KeysRequest): V2Request {
+  const r: V2Request = { method: kr.method as V2Request["method"], path: kr.key };
+  if (kr.method !== "DELETE") {
+    r.val = kr.value;
+    if (kr.ttl !== undefined) r.expireAt = Date.now() + kr.ttl * 1000;
+    if (kr.refresh) r.refresh = true;
+  }
+  if (kr.dir) r.dir = true;
+  if (kr.prevValue !== "") r.prevValue = kr.prevValue;
+  if (kr.prevIndex !== 0) r.prevIndex = kr.prevIndex;
+  if (kr.prevExist !== undefined) r.prevExist = kr.prevExist;
+  if (kr.recursive) r.recursive = true;
+  return r;
+}
+
+function raftHeaders(backend: KeysBackend, etcdIndex: number): Record<string, string> {
+  return {
+    "Content-Type": "application/json",
+    "X-Etcd-Cluster-Id": backend.clusterId,
+    "X-Etcd-Index": String(etcdIndex),
+    "X-Raft-Index": String(backend.raftIndex),
+    "X-Raft-Term": String(backend.raftTerm),
+  };
+}
+
+function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noValue: boolean): Response {
+  const created = ev.action === "create" || (ev.action === "set" && !ev.prevNode);
+  const status = created ? 201 : 200;
+  let body: string | null = null;
+  if (!head) {
+    body = noValue && ev.action !== "delete" && ev.action !== "compareAndDelete" && ev.action !== "get"
+      ? JSON.stringify({ action: ev.action }) + "\n"
+      : ev.encode();
+  }
+  return new Response(body, { status, headers: raftHeaders(backend, ev.etcdIndex) });
+}
+
+/** A long poll (one event, then the response ends) or, with stream=true, one JSON event per line. */
+function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Request): Response {
+  let watcher: Watcher | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    watcher?.remove();
+  };
+  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      ctrl = c;
+    },
+    cancel() {
+      finish();
+    },
+  });
+  const deliver = (e: StoreEvent) => {
+    if (done) return;
+    try {
+      ctrl.enqueue(encoder.encode(e.encode()));
+      if (!kr.stream) {
+        finish();
+        ctrl.close();
+      }
+    } catch {
+      finish();
+    }
+  };
+  try {
+    watcher = backend.store.watch(kr.key, kr.recursive, kr.stream, kr.waitIndex, deliver);
+  } catch (err) {
+    finish();
+    return errorResponse(toEtcdError(err), backend.clusterId);
+  }
+  if (!done) {
+    timer = setTimeout(() => {
+      finish();
+      try {
+        ctrl.close();
+      } catch { /* already closed */ }
+    }, opts.watchTimeoutMs);
+    req.signal?.addEventListener("abort", finish, { once: true });
+  }
+  return new Response(body, { status: 200, headers: raftHeaders(backend, watcher.startIndex) });
+}
+
+export { KEYS_PREFIX };

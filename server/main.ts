@@ -1,0 +1,48 @@
+// Entry point: `etcd [flags]` starts a member.
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { ConfigError, loadConfig, usage } from "./config/load.ts";
+import { startMember } from "./member.ts";
+import { environment, programArgs } from "./runtime/process.ts";
+import { VERSION } from "./version.ts";
+
+async function main(): Promise<void> {
+  const args = programArgs();
+  let config;
+  try {
+    config = loadConfig(args, environment(), (p) => readFileSync(p, "utf8"));
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  if (config.showHelp) {
+    console.log(usage);
+    return;
+  }
+  if (config.showVersion) {
+    console.log(`etcd Version: ${VERSION} (etcd-ts, etcd v2 API)`);
+    return;
+  }
+  try {
+    const member = await startMember(config);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      await member.stop(`received ${signal}`);
+      process.exit(0);
+    };
+    process.on("SIGTERM", () => void stop("SIGTERM"));
+    process.on("SIGINT", () => void stop("SIGINT"));
+  } catch (err) {
+    fail((err as Error).message ?? String(err));
+  }
+}
+
+function fail(message: string): never {
+  console.error(`etcd: ${message}`);
+  process.exit(1);
+}
+
+await main();

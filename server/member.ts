@@ -1,0 +1,89 @@
+// Starts a member: the EtcdServer plus its client and peer listeners.
+
+import type { Config } from "./config/types.ts";
+import { EtcdServer } from "./cluster/etcd_server.ts";
+import { createClientApp } from "./http/app.ts";
+import { createPeerApp } from "./http/peer.ts";
+import { createLogger } from "./log.ts";
+import { type Listener, serve } from "./runtime/serve.ts";
+import { WalCorruptError } from "./storage/errors.ts";
+
+export interface RunningMember {
+  server: EtcdServer;
+  clientListeners: Listener[];
+  peerListeners: Listener[];
+  stop(reason: string): Promise<void>;
+}
+
+const WATCH_TIMEOUT_MS = 5 * 60 * 1000;
+
+export async function startMember(config: Config): Promise<RunningMember> {
+  const logger = createLogger(config.name, config.logLevel);
+  for (const u of [...config.listenClientUrls, ...config.listenPeerUrls]) {
+    if (u.protocol === "https:") {
+      throw new Error(`${u.href}: TLS listeners are not supported yet; use http:// URLs`);
+    }
+  }
+  let server: EtcdServer;
+  try {
+    server = await EtcdServer.start(config, logger);
+  } catch (err) {
+    if (err instanceof WalCorruptError) throw new Error(`refusing to start: ${err.message}`);
+    throw err;
+  }
+  const clientApp = createClientApp(server, {
+    maxRequestBytes: config.maxRequestBytes,
+    watchTimeoutMs: WATCH_TIMEOUT_MS,
+  });
+  const peerApp = createPeerApp(server);
+  const clientListeners: Listener[] = [];
+  const peerListeners: Listener[] = [];
+  try {
+    for (const u of config.listenClientUrls) clientListeners.push(await listen(u, clientApp.fetch));
+    for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch));
+  } catch (err) {
+    for (const l of [...clientListeners, ...peerListeners]) await l.close();
+    await server.stop();
+    throw err;
+  }
+  logger.info(
+    `serving clients on ${config.listenClientUrls.map((u) => u.origin).join(", ")}; peers on ${
+      config.listenPeerUrls.map((u) => u.origin).join(", ")
+    }`,
+  );
+  return {
+    server,
+    clientListeners,
+    peerListeners,
+    async stop(reason: string) {
+      logger.info(`stopping: ${reason}`);
+      await Promise.race([
+        Promise.all([...clientListeners, ...peerListeners].map((l) => l.close())),
+        new Promise((r) => setTimeout(r, 2000)),
+      ]);
+      await server.stop();
+      logger.info("stopped");
+    },
+  };
+}
+
+// deno-lint-ignore no-explicit-any
+async function listen(u: URL, fetch: (req: Request) => any): Promise<Listener> {
+  const hostname = bindHost(u.hostname);
+  const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
+  try {
+    return await serve({ hostname, port, fetch });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? (err as Error).name;
+    if (code === "EADDRINUSE" || code === "AddrInUse") {
+      throw new Error(`listen tcp ${hostname}:${port}: bind: address already in use`);
+    }
+    throw new Error(`listen tcp ${hostname}:${port}: ${(err as Error).message}`);
+  }
+}
+
+/** "localhost" is bound as 127.0.0.1 so IPv4 clients always reach it; IPv6 literals lose their brackets. */
+function bindHost(h: string): string {
+  if (h === "localhost") return "127.0.0.1";
+  return h.replace(/^\[(.*)\]$/, "$1");
+}

@@ -1,0 +1,21 @@
+// Process-level facts that differ between Deno and Node.
+
+import process from "node:process";
+
+// deno-lint-ignore no-explicit-any
+const DenoNs: any = (globalThis as any).Deno;
+
+/** Command-line arguments after the program (and script) name. */
+export function programArgs(): string[] {
+  return DenoNs?.args ? [...DenoNs.args] : process.argv.slice(2);
+}
+
+/** The name the program was invoked as (to act as etcdctl when named so). */
+export function programName(): string {
+  const path = DenoNs?.execPath ? (DenoNs.mainModule?.endsWith(".ts") ? DenoNs.mainModule : DenoNs.execPath()) : process.argv[1] ?? "";
+  return String(path).split(/[\\/]/).pop() ?? "";
+}
+
+export function environment(): Record<string, string | undefined> {
+  return { ...process.env };
+}

@@ -1,0 +1,98 @@
+// The one place that knows which runtime we are on: HTTP listeners use
+// Deno.serve on Deno (much faster than node:http there) and
+// @hono/node-server on Node.
+
+export type FetchHandler = (req: Request, info: { remoteAddr: string }) => Response | Promise<Response>;
+
+export interface TlsOptions {
+  cert: string;
+  key: string;
+  /** PEM of the CA that client certificates must chain to; set = require a client certificate. */
+  ca?: string;
+}
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  fetch: FetchHandler;
+  tls?: TlsOptions;
+}
+
+export interface Listener {
+  hostname: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+// deno-lint-ignore no-explicit-any
+const DenoNs: any = (globalThis as any).Deno;
+
+export const runtimeName: "deno" | "node" = DenoNs?.serve ? "deno" : "node";
+
+export function serve(opts: ServeOptions): Promise<Listener> {
+  return runtimeName === "deno" ? serveDeno(opts) : serveNode(opts);
+}
+
+function serveDeno(opts: ServeOptions): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    try {
+      const server = DenoNs.serve(
+        {
+          hostname: opts.hostname,
+          port: opts.port,
+          ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : {}),
+          onListen(addr: { hostname: string; port: number }) {
+            resolve({ hostname: addr.hostname, port: addr.port, close: () => server.shutdown() });
+          },
+          onError(err: unknown) {
+            console.error("request failed:", err);
+            return new Response("Internal Server Error", { status: 500 });
+          },
+        },
+        // deno-lint-ignore no-explicit-any
+        (req: Request, info: any) => opts.fetch(req, { remoteAddr: info?.remoteAddr?.hostname ?? "" }),
+      );
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+async function serveNode(opts: ServeOptions): Promise<Listener> {
+  const { createAdaptorServer } = await import("@hono/node-server");
+  // deno-lint-ignore no-explicit-any
+  const extra: any = {};
+  if (opts.tls) {
+    const https = await import("node:https");
+    extra.createServer = https.createServer;
+    extra.serverOptions = {
+      cert: opts.tls.cert,
+      key: opts.tls.key,
+      ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
+    };
+  }
+  const server = createAdaptorServer({
+    // deno-lint-ignore no-explicit-any
+    fetch: (req: Request, env: any) => opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" }),
+    ...extra,
+  });
+  // deno-lint-ignore no-explicit-any
+  const srv = server as any;
+  srv.keepAliveTimeout = 65_000;
+  return new Promise((resolve, reject) => {
+    srv.once("error", reject);
+    srv.listen(opts.port, opts.hostname, () => {
+      srv.off("error", reject);
+      const addr = srv.address();
+      resolve({
+        hostname: opts.hostname,
+        port: addr.port,
+        close: () =>
+          new Promise<void>((res) => {
+            srv.close(() => res());
+            srv.closeAllConnections?.();
+          }),
+      });
+    });
+  });
+}
