@@ -1,0 +1,24 @@
+// Which seeds a run uses: a fixed list, or DIFF_SEEDS ("7", "1,5,9", "1-100").
+
+/** Enough sequences to reach a full 1000-event history, fast enough for CI. */
+export const DEFAULT_SEEDS: readonly number[] = Array.from({ length: 40 }, (_, i) => i + 1);
+
+export function parseSeeds(spec: string): number[] {
+  const seeds: number[] = [];
+  for (const part of spec.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range) {
+      for (let s = Number(range[1]); s <= Number(range[2]); s++) seeds.push(s);
+    } else if (/^\d+$/.test(part)) {
+      seeds.push(Number(part));
+    } else {
+      throw new Error(`DIFF_SEEDS: cannot parse "${part}" (use e.g. 7, 1,5,9 or 1-100)`);
+    }
+  }
+  return seeds;
+}
+
+export function seedsToRun(): { seeds: number[]; custom: boolean } {
+  const spec = Deno.env.get("DIFF_SEEDS");
+  return spec ? { seeds: parseSeeds(spec), custom: true } : { seeds: [...DEFAULT_SEEDS], custom: false };
+}
