@@ -7,6 +7,8 @@ import type { V2Request } from "../store/apply.ts";
 export type Command =
   /** A client's v2 keys request (or the leader's SYNC that expires keys). */
   | { t: "v2"; r: V2Request }
+  /** A membership change: the member list is rebuilt from these on replay. */
+  | { t: "member"; op: "add" | "update" | "remove"; member: V2Member }
   /** A member's name and client URLs, announced by the member after it starts. */
   | { t: "publish"; id: string; name: string; clientURLs: string[] };
 

@@ -110,9 +110,10 @@ export class EtcdServer {
       const clusterId = computeClusterId([memberId]);
       const meta: WalMetadata = { name: config.name, memberId, clusterId };
       const wal = await Wal.create(config.dataDir, JSON.stringify(meta));
-      const membership = new Membership(clusterId, [{ id: memberId, name: "", peerURLs: peerUrls, clientURLs: [] }]);
-      server = new EtcdServer(config, logger, memberId, new Store(), membership, wal);
+      server = new EtcdServer(config, logger, memberId, new Store(), new Membership(clusterId), wal);
       server.log = server.newLog(0);
+      const member: V2Member = { id: memberId, name: "", peerURLs: peerUrls, clientURLs: [] };
+      await server.log.propose(encodeCommand({ t: "member", op: "add", member }));
       logger.info(`started new single-member cluster ${clusterId} as member ${memberId} in ${config.dataDir}`);
     }
     await server.publish();
@@ -183,10 +184,29 @@ export class EtcdServer {
           return applyRequest(this.store, cmd.r);
         case "publish":
           return this.applyPublish(cmd);
+        case "member":
+          return this.applyMember(cmd);
       }
     } catch (err) {
       if (err instanceof EtcdError) return err;
       throw err;
+    }
+    return null;
+  }
+
+  private applyMember(cmd: Extract<Command, { t: "member" }>): null {
+    const m = cmd.member;
+    if (cmd.op === "remove") {
+      const old = this.membership.get(m.id);
+      this.membership.remove(m.id);
+      if (old?.name) {
+        try {
+          this.store.delete(`/_etcd/machines/${old.name}`, false, false);
+        } catch { /* never published */ }
+      }
+    } else {
+      const old = this.membership.get(m.id);
+      this.membership.upsert({ ...m, name: old?.name ?? m.name, clientURLs: old?.clientURLs ?? m.clientURLs });
     }
     return null;
   }

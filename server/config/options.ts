@@ -144,7 +144,7 @@ export const OPTIONS: OptionSpec[] = [
     group: "member",
     arg: "ms",
     help:
-      "Time (in milliseconds) for an election to timeout; at least 5 times the heartbeat interval.",
+      "Time (in milliseconds) for an election to timeout; at least the heartbeat interval (5 times or more recommended).",
     defaultText: "1000",
   },
   {

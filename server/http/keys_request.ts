@@ -3,6 +3,7 @@
 // syntax, and etcd's error codes for each bad field.
 
 import { Code, EtcdError } from "../store/errors.ts";
+import { cleanPath } from "../store/path.ts";
 import { type Form, FormError, parseUrlEncoded, unescapePath } from "./form.ts";
 
 export interface KeysRequest {
@@ -68,7 +69,7 @@ export function parseKeysRequest(method: string, rawPath: string, query: string,
   }
   let key: string;
   try {
-    key = "/" + unescapePath(rawPath.slice(KEYS_PREFIX.length));
+    key = cleanPath(unescapePath(rawPath.slice(KEYS_PREFIX.length)));
   } catch (err) {
     if (err instanceof FormError) throw bad(Code.InvalidForm, err.message);
     throw err;

@@ -60,12 +60,15 @@ function serveDeno(opts: ServeOptions): Promise<Listener> {
 
 async function serveNode(opts: ServeOptions): Promise<Listener> {
   const { createAdaptorServer } = await import("@hono/node-server");
+  // Long request lines (64 KiB keys) reach our handler and get an etcd error,
+  // not node's bare 431.
   // deno-lint-ignore no-explicit-any
-  const extra: any = {};
+  const extra: any = { serverOptions: { maxHeaderSize: 128 * 1024 } };
   if (opts.tls) {
     const https = await import("node:https");
     extra.createServer = https.createServer;
     extra.serverOptions = {
+      ...extra.serverOptions,
       cert: opts.tls.cert,
       key: opts.tls.key,
       ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}),

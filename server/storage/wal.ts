@@ -56,9 +56,8 @@ export class Wal {
   private snapIndex: number;
   private snapTerm: number;
 
-  // State as of the end of what was written to the segment files; what a new
-  // segment's header repeats.
-  private writtenMarker: SnapshotMarker | null;
+  // State as of the end of what was written to the segment files: what a new
+  // segment's header and name carry.
   private writtenHardState: HardState | null;
   private writtenLastIndex: number;
 
@@ -83,7 +82,6 @@ export class Wal {
     for (const e of entries) this.terms.put(e.index, e.term);
     this.snapIndex = marker ? marker.index : 0;
     this.snapTerm = marker ? marker.term : 0;
-    this.writtenMarker = marker;
     this.writtenHardState = hardState;
     this.writtenLastIndex = this.terms.lastIndex;
   }
@@ -109,7 +107,7 @@ export class Wal {
     await fsp.rm(tmp, { recursive: true, force: true });
     await fsp.mkdir(tmp);
     const name = segmentName(1, 1);
-    const header = segmentHeader(metadata, null, null);
+    const header = segmentHeader(metadata, null);
     const fileInTmp = path.join(tmp, name);
     await writeFileAtomic(fileInTmp, header, o.sync);
     if (await pathExists(wdir)) await fsp.rmdir(wdir); // empty leftover; rmdir refuses anything else
@@ -340,7 +338,6 @@ export class Wal {
       } else {
         closeBatch();
         w.raw(encodeRecord(RecordType.snapshot, encodeMarker(p.marker)));
-        this.writtenMarker = p.marker;
         if (!p.marker.keepAfter || p.marker.index > this.writtenLastIndex) this.writtenLastIndex = p.marker.index;
       }
     }
@@ -368,13 +365,13 @@ export class Wal {
     }
   }
 
-  /** Starts a new segment; its header repeats metadata, snapshot marker and hard state. */
+  /** Starts a new segment; its header repeats the metadata and the hard state. */
   private async cut(): Promise<void> {
     const prev = this.segments[this.segments.length - 1];
     const seq = prev.seq + 1;
     const firstIndex = this.writtenLastIndex + 1;
     const file = path.join(walDir(this.dataDir), segmentName(seq, firstIndex));
-    const header = segmentHeader(this.metadata, this.writtenMarker, this.writtenHardState);
+    const header = segmentHeader(this.metadata, this.writtenHardState);
     await writeFileAtomic(file, header, this.opts.sync);
     const fh = await fsp.open(file, "a");
     await this.fh.close();
@@ -398,10 +395,10 @@ export class Wal {
 
 const EMPTY_HEADER = new Uint8Array(HEADER_BYTES);
 
-function segmentHeader(metadata: string, marker: SnapshotMarker | null, hardState: HardState | null): Uint8Array {
+// The snapshot marker needs no copy: the newest one is always in a segment
+// that is kept, since segments are only deleted once a newer marker is written.
+function segmentHeader(metadata: string, hardState: HardState | null): Uint8Array {
   const parts = [encodeRecord(RecordType.metadata, encodeString(metadata))];
-  // Repeated with keepAfter: it only restates where the log starts.
-  if (marker) parts.push(encodeRecord(RecordType.snapshot, encodeMarker({ ...marker, keepAfter: true })));
   if (hardState) {
     const w = new ByteWriter();
     writeHardState(w, hardState);

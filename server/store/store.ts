@@ -362,13 +362,7 @@ export class Store {
       if (n.children!.size !== 0 && !recursive) throw new EtcdError(Code.DirNotEmpty, n.path, this.index);
     }
     n.parent?.children!.delete(n.name);
-    this.removeSubtree(n, e, n);
-  }
-
-  /** Drops TTLs below `n` and wakes watchers of removed paths ("top" is woken by the event itself). */
-  private removeSubtree(n: TreeNode, e: StoreEvent, top: TreeNode): void {
-    if (n.children) for (const c of n.children.values()) this.removeSubtree(c, e, top);
-    if (n.expireAt !== 0) this.ttlHeap.remove(n);
-    if (n !== top && this.hub.count > 0) this.hub.notifyWatchers(e, n.path, true);
+    this.dropTtls(n);
+    if (n.isDir) this.hub.notifyBelow(e, n.path);
   }
 }

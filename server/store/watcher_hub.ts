@@ -78,6 +78,15 @@ export class WatcherHub {
     this.history.add(e);
   }
 
+  /** Wakes watchers of any path below a deleted or expired directory, whether or not a node exists there. */
+  notifyBelow(e: StoreEvent, dirPath: string): void {
+    if (this.count === 0) return;
+    const prefix = dirPath === "/" ? "/" : dirPath + "/";
+    for (const path of [...this.watchers.keys()]) {
+      if (path.startsWith(prefix) && path !== dirPath) this.notifyWatchers(e, path, true);
+    }
+  }
+
   notifyWatchers(e: StoreEvent, path: string, deleted: boolean): void {
     const set = this.watchers.get(path);
     if (!set) return;

@@ -194,12 +194,12 @@ Deno.test("errors: heartbeat and election timing (etcd 2.x rules)", () => {
       'invalid value "0" for flag -peer-election-timeout: must be greater than 0 (milliseconds)',
     ],
     [
-      "--heartbeat-interval=300",
-      "election timeout 1000ms (the default of --election-timeout) must be at least 5 times the heartbeat interval 300ms (flag --heartbeat-interval): raise the election timeout to 1500ms or more, or lower the heartbeat interval",
+      "--heartbeat-interval=1300",
+      "election timeout 1000ms (the default of --election-timeout) must be at least the heartbeat interval 1300ms (flag --heartbeat-interval); 5 times or more is recommended",
     ],
     [
-      "-peer-heartbeat-timeout=50 -peer-election-timeout=200",
-      "election timeout 200ms (flag -peer-election-timeout) must be at least 5 times the heartbeat interval 50ms (flag -peer-heartbeat-timeout): raise the election timeout to 250ms or more, or lower the heartbeat interval",
+      "-peer-heartbeat-timeout=250 -peer-election-timeout=200",
+      "election timeout 200ms (flag -peer-election-timeout) must be at least the heartbeat interval 250ms (flag -peer-heartbeat-timeout); 5 times or more is recommended",
     ],
     [
       "--election-timeout=50001",

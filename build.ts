@@ -1,0 +1,34 @@
+// Builds the distributable: esbuild bundles the server (and, once it exists,
+// the dashboard's assets) into one self-contained script, dist/etcd.js,
+// runnable by `node dist/etcd.js` and `deno run -A dist/etcd.js`.
+//
+//   deno run -A build.ts          (also: npm run build, deno task build)
+
+import * as esbuild from "esbuild";
+import { chmod, mkdir } from "node:fs/promises";
+
+const outfile = "dist/etcd.js";
+
+export async function bundleServer(): Promise<string> {
+  await mkdir("dist", { recursive: true });
+  await esbuild.build({
+    entryPoints: ["server/main.ts"],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    minifySyntax: true,
+    legalComments: "none",
+    banner: { js: "#!/usr/bin/env node" },
+    logLevel: "warning",
+  });
+  await chmod(outfile, 0o755);
+  return outfile;
+}
+
+if (import.meta.main) {
+  const out = await bundleServer();
+  console.log(`built ${out}`);
+  await esbuild.stop();
+}
