@@ -1,5 +1,6 @@
 // Starts a member: the EtcdServer plus its client and peer listeners.
 
+import process from "node:process";
 import type { Config } from "./config/types.ts";
 import { EtcdServer } from "./cluster/etcd_server.ts";
 import { createClientApp } from "./http/app.ts";
@@ -7,6 +8,7 @@ import { createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
 import { type Listener, serve } from "./runtime/serve.ts";
 import { WalCorruptError } from "./storage/errors.ts";
+import { BootstrapError } from "./cluster/bootstrap.ts";
 
 export interface RunningMember {
   server: EtcdServer;
@@ -29,8 +31,17 @@ export async function startMember(config: Config): Promise<RunningMember> {
     server = await EtcdServer.start(config, logger);
   } catch (err) {
     if (err instanceof WalCorruptError) throw new Error(`refusing to start: ${err.message}`);
+    if (err instanceof BootstrapError) throw new Error(err.message);
     throw err;
   }
+  server.fatal = (err) => {
+    console.error(`etcd: ${err.message}`);
+    process.exit(1);
+  };
+  server.onRemoved = () => {
+    console.error("etcd: this member has been permanently removed from the cluster; exiting");
+    process.exit(0);
+  };
   const clientApp = createClientApp(server, {
     maxRequestBytes: config.maxRequestBytes,
     watchTimeoutMs: WATCH_TIMEOUT_MS,

@@ -1,149 +1,202 @@
-// A running member: the keyspace, the member list, and the log that feeds
-// them. HTTP handlers talk to this class only. In this single-member form the
-// log is a SoloLog; the clustered form swaps in Raft behind the same methods.
+// A running member: the keyspace, the member list, and the Raft log that
+// feeds them. HTTP handlers talk to this class only. A single member is a
+// one-voter Raft cluster, so the same code serves one member or five.
 
 import { rm } from "node:fs/promises";
 import type { StoreStats, V2Member } from "../../shared/api.ts";
 import type { Config } from "../config/types.ts";
-import { Wal } from "../storage/mod.ts";
-import type { WalEntry } from "../storage/mod.ts";
+import type { Logger } from "../log.ts";
+import {
+  type ConfChange,
+  type ConfState,
+  decodeConfChange,
+  type Entry,
+  type Message,
+  ProposalDroppedError,
+  type ReadState,
+  type Snapshot,
+  type SoftState,
+} from "../raft/mod.ts";
+import type { Wal } from "../storage/mod.ts";
 import { applyRequest, type V2Request } from "../store/apply.ts";
 import { Code, EtcdError } from "../store/errors.ts";
 import type { StoreEvent } from "../store/event.ts";
 import { loadStore, saveStore, type StoreSnapshot } from "../store/snapshot.ts";
 import { Store } from "../store/store.ts";
+import { type BootPlan, bootstrap, type WalMetadata } from "./bootstrap.ts";
 import { type Command, decodeCommand, encodeCommand } from "./command.ts";
-import { computeClusterId, computeMemberId } from "./ids.ts";
+import { computeMemberId } from "./ids.ts";
 import { machineValue, Membership } from "./membership.ts";
-import { SoloLog } from "./solo_log.ts";
-import type { Logger } from "../log.ts";
+import { RaftNode, type SnapshotMeta } from "./raft_node.ts";
+import { TermHistory } from "./term_history.ts";
+import { Transport } from "./transport.ts";
 
-interface WalMetadata {
-  name: string;
-  memberId: string;
-  clusterId: string;
+/** What a conf change entry's context carries. */
+interface ConfContext {
+  i?: string;
+  member?: V2Member;
 }
 
-interface SnapshotMeta {
+/** The state machine image inside a raft snapshot. */
+interface SnapshotData {
+  store: StoreSnapshot;
   membership: ReturnType<Membership["toJSON"]>;
 }
 
+interface Waiter {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Entries kept behind a snapshot so slow followers catch up without one. */
+const CATCH_UP_ENTRIES = 5000;
+
 export class EtcdServer {
   readonly startTime = new Date();
-  private snapshotting = false;
-  private lastSnapshotIndex = 0;
+  readonly terms = new TermHistory();
+  store = new Store();
+  membership: Membership;
+  private raft!: RaftNode;
+  private transport!: Transport;
+  private waiters = new Map<string, Waiter>();
+  private readWaiters = new Map<string, Waiter>();
+  private appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private seq = 0;
+  private soft: SoftState = { leader: "", state: "follower" };
   private appliedIndex = 0;
+  private lastSnapshotIndex = 0;
+  private snapshotting = false;
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private expiryAt = 0;
   private syncInFlight = false;
-  private log!: SoloLog;
+  private published = false;
+  private bootCommit = 0;
+  private campaigned = false;
+  private publishTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private removedMembers = new Set<string>();
+  leaderSince = new Date();
+  counters = { recvAppend: 0, sendAppend: 0 };
+  /** Called when this member learns it was removed from the cluster. */
+  onRemoved: () => void = () => {};
 
   private constructor(
     readonly config: Config,
     readonly logger: Logger,
-    readonly memberId: string,
-    public store: Store,
-    public membership: Membership,
     private readonly wal: Wal,
-  ) {}
+    readonly meta: WalMetadata,
+  ) {
+    this.membership = new Membership(meta.clusterId);
+  }
 
   get name(): string {
     return this.config.name;
+  }
+
+  get memberId(): string {
+    return this.meta.memberId;
   }
 
   get clusterId(): string {
     return this.membership.clusterId;
   }
 
-  /** Index of the last applied log entry (X-Raft-Index). */
+  /** Commit index (X-Raft-Index). */
   get raftIndex(): number {
-    return this.appliedIndex;
+    return this.raft.rn.raft.raftLog.committed;
   }
 
   get raftTerm(): number {
-    return this.log.term;
+    return this.raft.rn.raft.term;
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
   }
 
   get leaderId(): string {
-    return this.memberId;
+    return this.soft.leader;
   }
 
   get isLeader(): boolean {
-    return true;
+    return this.soft.state === "leader";
   }
 
-  /** Opens (or creates) the data dir, replays snapshot + log, and publishes this member. */
+  get raftState(): SoftState["state"] {
+    return this.soft.state;
+  }
+
+  /** Opens (or creates) the data dir, joins or founds the cluster, replays, and starts raft. */
   static async start(config: Config, logger: Logger): Promise<EtcdServer> {
     if (config.force) {
       logger.warn(`-f given: discarding existing data in ${config.dataDir}`);
       await rm(config.dataDir, { recursive: true, force: true });
     }
-    let server: EtcdServer;
-    if (await Wal.exists(config.dataDir)) {
-      const { wal, recovered } = await Wal.open(config.dataDir);
-      if (recovered.tailRepair) {
-        logger.warn(`recovered from a torn write-ahead log tail: ${recovered.tailRepair.problem}`);
-      }
-      const meta = JSON.parse(recovered.metadata ?? "{}") as WalMetadata;
-      let store = new Store();
-      let membership = new Membership(meta.clusterId);
-      let lastIndex = 0;
-      if (recovered.snapshot) {
-        store = loadStore(JSON.parse(recovered.snapshot.data) as StoreSnapshot);
-        membership = Membership.fromJSON((JSON.parse(recovered.snapshot.meta) as SnapshotMeta).membership);
-        lastIndex = recovered.snapshot.index;
-      }
-      server = new EtcdServer(config, logger, meta.memberId, store, membership, wal);
-      server.lastSnapshotIndex = lastIndex;
-      for (const e of recovered.entries) {
-        server.applyEntry(e);
-        lastIndex = e.index;
-      }
-      server.log = server.newLog(lastIndex);
-      server.appliedIndex = lastIndex;
-      logger.info(
-        `restarted member ${meta.memberId} in cluster ${meta.clusterId} from ${config.dataDir} at index ${lastIndex} (store index ${store.index})`,
-      );
-    } else {
-      const peerUrls = config.initialAdvertisePeerUrls;
-      const memberId = computeMemberId(peerUrls, config.initialClusterToken);
-      const clusterId = computeClusterId([memberId]);
-      const meta: WalMetadata = { name: config.name, memberId, clusterId };
-      const wal = await Wal.create(config.dataDir, JSON.stringify(meta));
-      server = new EtcdServer(config, logger, memberId, new Store(), new Membership(clusterId), wal);
-      server.log = server.newLog(0);
-      const member: V2Member = { id: memberId, name: "", peerURLs: peerUrls, clientURLs: [] };
-      await server.log.propose(encodeCommand({ t: "member", op: "add", member }));
-      logger.info(`started new single-member cluster ${clusterId} as member ${memberId} in ${config.dataDir}`);
-    }
-    await server.publish();
-    server.scheduleExpiry();
+    const plan: BootPlan = await bootstrap(config, logger);
+    const server = new EtcdServer(config, logger, plan.wal, plan.meta);
+    server.init(plan);
     return server;
   }
 
-  /** Proposes a v2 write (or quorum read) and resolves with its event; rejects with the EtcdError etcd would give. */
+  private init(plan: BootPlan): void {
+    this.bootCommit = plan.recovered?.hardState?.commit ?? 0;
+    const snap = plan.recovered?.snapshot;
+    if (snap) {
+      this.restoreData(JSON.parse(snap.data) as SnapshotData);
+      this.appliedIndex = this.lastSnapshotIndex = snap.index;
+    }
+    const tickMs = this.config.heartbeatIntervalMs;
+    const electionTick = Math.max(2, Math.round(this.config.electionTimeoutMs / tickMs));
+    this.transport = new Transport(this.memberId, {
+      peerUrl: (id) => this.membership.get(id)?.peerURLs[0],
+      clusterId: () => this.clusterId,
+      unreachable: (id) => this.raft.reportUnreachable(id),
+      snapshotStatus: (id, ok) => this.raft.reportSnapshot(id, ok),
+      removed: () => this.handleRemoved("a peer says this member was removed from the cluster"),
+    }, this.logger);
+    this.raft = new RaftNode({
+      id: this.memberId,
+      peers: plan.bootstrapPeers,
+      tickMs,
+      electionTick,
+      wal: this.wal,
+      recovered: plan.recovered ?? undefined,
+      logger: this.logger,
+      hooks: {
+        send: (msgs) => this.send(msgs),
+        apply: (entries) => this.applyEntries(entries),
+        restore: (s) => this.restoreSnapshot(s),
+        onSoftState: (ss) => this.softStateChanged(ss),
+        onReadStates: (rs) => this.readStatesArrived(rs),
+        onFatal: (err) => {
+          this.logger.error(`stopping: cannot persist the raft log: ${err.message}`);
+          this.fatal(err);
+        },
+      },
+    });
+    this.raft.start();
+    this.schedulePublish(0);
+  }
+
+  /** Set by member.ts: exits the process. */
+  fatal: (err: Error) => void = () => {};
+
+  // ---- client requests ----
+
+  /** Proposes a v2 write and resolves with its event; rejects with the EtcdError etcd would give. */
   async do(r: V2Request): Promise<StoreEvent> {
-    const result = await this.log.propose(encodeCommand({ t: "v2", r }));
+    const result = await this.propose({ t: "v2", r });
     if (result instanceof EtcdError) throw result;
     return result as StoreEvent;
   }
 
-  /** A read that sees every write acknowledged before it began. */
-  quorumGet(path: string, recursive: boolean, sorted: boolean): StoreEvent {
-    // One member: every acknowledged write is already applied locally.
+  /** A linearizable read: confirm leadership (read index), wait until applied, then read locally. */
+  async quorumGet(path: string, recursive: boolean, sorted: boolean): Promise<StoreEvent> {
+    const ctx = this.nextId();
+    const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+    await this.waitApplied(index);
     return this.store.get(path, recursive, sorted);
-  }
-
-  storeStats(): StoreStats {
-    return this.store.stats.toJSON(this.store.hub.count);
-  }
-
-  selfCounts(): { recvAppendRequestCnt: number; sendAppendRequestCnt: number; leaderSince: Date } {
-    return { recvAppendRequestCnt: 0, sendAppendRequestCnt: 0, leaderSince: this.startTime };
-  }
-
-  health(): boolean {
-    return true;
   }
 
   members(): V2Member[] {
@@ -151,64 +204,262 @@ export class EtcdServer {
   }
 
   leader(): V2Member | undefined {
-    return this.membership.get(this.leaderId);
+    return this.soft.leader ? this.membership.get(this.soft.leader) : undefined;
   }
 
+  storeStats(): StoreStats {
+    return this.store.stats.toJSON(this.store.hub.count);
+  }
+
+  selfCounts(): { recvAppendRequestCnt: number; sendAppendRequestCnt: number; leaderSince: Date } {
+    return { recvAppendRequestCnt: this.counters.recvAppend, sendAppendRequestCnt: this.counters.sendAppend, leaderSince: this.leaderSince };
+  }
+
+  /** Per-follower latency and counts (meaningful on the leader). */
+  followerStats(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const stats = this.transport.stats();
+    for (const m of this.membership.list()) {
+      if (m.id === this.memberId) continue;
+      out[m.id] = stats.get(m.id)?.toJSON() ?? {
+        latency: { current: 0, average: 0, standardDeviation: 0, minimum: 0, maximum: 0 },
+        counts: { fail: 0, success: 0 },
+      };
+    }
+    return out;
+  }
+
+  /** Whether a member is reachable from here (this member always is). */
+  isReachable(id: string): boolean {
+    return id === this.memberId || this.transport.isActive(id);
+  }
+
+  health(): boolean {
+    return this.soft.leader !== "" && !this.stopped;
+  }
+
+  // ---- membership ----
+
+  async addMember(peerURLs: string[], name = ""): Promise<V2Member> {
+    for (const m of this.membership.list()) {
+      if (m.peerURLs.some((u) => peerURLs.includes(u))) throw new MemberError(409, "membership: peerURL exists");
+    }
+    const id = computeMemberId(peerURLs, this.config.initialClusterToken, Math.floor(Date.now() / 1000));
+    const member: V2Member = { id, name, peerURLs, clientURLs: [] };
+    await this.proposeConf({ type: "addNode", nodeId: id }, member);
+    return member;
+  }
+
+  async removeMember(id: string): Promise<void> {
+    const m = this.membership.get(id);
+    if (!m) throw new MemberError(404, `No such member: ${id}`);
+    await this.proposeConf({ type: "removeNode", nodeId: id }, m);
+  }
+
+  async updateMember(id: string, peerURLs: string[]): Promise<void> {
+    const m = this.membership.get(id);
+    if (!m) throw new MemberError(404, `No such member: ${id}`);
+    for (const o of this.membership.list()) {
+      if (o.id !== id && o.peerURLs.some((u) => peerURLs.includes(u))) throw new MemberError(409, "membership: peerURL exists");
+    }
+    await this.proposeConf({ type: "updateNode", nodeId: id }, { ...m, peerURLs });
+  }
+
+  /**
+   * etcd 0.2's join: admit a member by name. A name already used by a live
+   * member is refused; a name whose member is down and has other URLs is
+   * taken over (its old entry removed).
+   */
+  async join(name: string, peerURLs: string[], clientURLs: string[]): Promise<V2Member> {
+    const byName = this.membership.byName(name);
+    if (byName) {
+      const same = byName.peerURLs.join(",") === peerURLs.join(",");
+      if (!same && this.isReachable(byName.id) && byName.id !== this.memberId) {
+        throw new MemberError(409, `name "${name}" is already used by live member ${byName.id} at ${byName.peerURLs.join(",")}`);
+      }
+      if (byName.id === this.memberId) {
+        throw new MemberError(409, `name "${name}" is already used by member ${byName.id} (the member answering this join)`);
+      }
+      await this.removeMember(byName.id);
+    }
+    const m = await this.addMember(peerURLs, name);
+    m.clientURLs = clientURLs;
+    return m;
+  }
+
+  /** Raft messages from a peer. Throws MemberError for the peer's answer. */
+  receive(msgs: Message[], fromCluster: string | null, from: string | null): void {
+    if (fromCluster !== null && fromCluster !== this.clusterId) {
+      this.logger.warn(
+        `request sent was ignored (cluster ID mismatch: remote peer ${from ?? "?"} cluster ${fromCluster}, local cluster ${this.clusterId})`,
+      );
+      throw new MemberError(412, "cluster ID mismatch");
+    }
+    if (from && this.removedMembers.has(from)) throw new MemberError(410, "the member has been permanently removed from the cluster");
+    for (const m of msgs) {
+      if (m.type === "app") this.counters.recvAppend++;
+      try {
+        this.raft.step(m);
+      } catch (err) {
+        this.logger.debug(`dropped raft message ${m.type} from ${m.from}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Leadership goes to an up-to-date follower (if any) before the member stops. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    if (this.isLeader && this.membership.size > 1) await this.handOffLeadership();
+    this.stopped = true;
     clearTimeout(this.expiryTimer);
-    await this.log.close();
+    clearTimeout(this.publishTimer);
+    await this.raft.stop();
+    this.transport.close();
+    for (const w of [...this.waiters.values(), ...this.readWaiters.values()]) {
+      clearTimeout(w.timer);
+      w.reject(new EtcdError(Code.RaftInternal, "etcdserver: server stopped", 0));
+    }
     await this.wal.close();
   }
 
-  // ---- internals ----
+  // ---- internals: proposing ----
 
-  private newLog(lastIndex: number): SoloLog {
-    return new SoloLog(this.wal, lastIndex, 1, (e) => this.applyEntry(e), (index) => this.afterApply(index));
+  private nextId(): string {
+    return `${this.memberId}.${++this.seq}`;
   }
 
-  /** Announces this member's name and client URLs through the log (as etcd does), if they changed. */
-  private async publish(): Promise<void> {
-    const me = this.membership.get(this.memberId);
-    const clientURLs = this.config.advertiseClientUrls;
-    if (me && me.name === this.name && sameList(me.clientURLs, clientURLs)) return;
-    await this.log.propose(encodeCommand({ t: "publish", id: this.memberId, name: this.name, clientURLs }));
+  private get requestTimeoutMs(): number {
+    return 5000 + 2 * this.config.electionTimeoutMs;
   }
 
-  /** Applies one committed entry; returns the event or the EtcdError for the proposer. */
-  private applyEntry(e: WalEntry): StoreEvent | EtcdError | null {
-    if (e.data === "") return null;
-    const cmd: Command = decodeCommand(e.data);
+  private propose(cmd: Command): Promise<unknown> {
+    const i = this.nextId();
+    return this.wait(this.waiters, i, () => this.raft.propose(encodeCommand({ ...cmd, i })));
+  }
+
+  private async proposeConf(cc: Omit<ConfChange, "context">, member: V2Member): Promise<void> {
+    const i = this.nextId();
+    const context = JSON.stringify({ i, member } satisfies ConfContext);
+    const result = await this.wait(this.waiters, i, () => this.raft.proposeConfChange({ ...cc, context }));
+    if (result instanceof Error) throw result;
+  }
+
+  /** Registers a waiter under `id`, runs `start`, and times out like etcd ("request timed out"). */
+  private wait<T>(map: Map<string, Waiter>, id: string, start: () => void): Promise<T> {
+    if (this.stopped) return Promise.reject(new EtcdError(Code.RaftInternal, "etcdserver: server stopped", 0));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        map.delete(id);
+        reject(new EtcdError(Code.RaftInternal, "etcdserver: request timed out", 0));
+      }, this.requestTimeoutMs);
+      map.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      try {
+        start();
+      } catch (err) {
+        clearTimeout(timer);
+        map.delete(id);
+        if (err instanceof ProposalDroppedError) {
+          reject(
+            new EtcdError(
+              err.reason.includes("no leader") ? Code.LeaderElect : Code.RaftInternal,
+              `etcdserver: ${err.reason}`,
+              0,
+            ),
+          );
+        } else reject(err);
+      }
+    });
+  }
+
+  private settle(map: Map<string, Waiter>, id: string | undefined, value: unknown): void {
+    if (!id) return;
+    const w = map.get(id);
+    if (!w) return;
+    map.delete(id);
+    clearTimeout(w.timer);
+    w.resolve(value);
+  }
+
+  private waitApplied(index: number): Promise<void> {
+    if (this.appliedIndex >= index) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
+  }
+
+  // ---- internals: raft hooks ----
+
+  private send(msgs: Message[]): void {
+    for (const m of msgs) if (m.type === "app") this.counters.sendAppend++;
+    this.transport.send(msgs);
+  }
+
+  private applyEntries(entries: Entry[]): void {
+    for (const e of entries) {
+      if (e.index <= this.appliedIndex) continue;
+      if (e.type === "confChange") this.applyConfChange(e);
+      else if (e.data !== "") this.applyNormal(e);
+      this.appliedIndex = e.index;
+    }
+    if (this.appliedWaiters.length > 0) {
+      const ready = this.appliedWaiters.filter((w) => w.index <= this.appliedIndex);
+      this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > this.appliedIndex);
+      for (const w of ready) w.resolve();
+    }
+    this.maybeCampaignAlone();
+    this.scheduleExpiry();
+    if (this.appliedIndex - this.lastSnapshotIndex >= this.config.snapshotCount) this.snapshot();
+  }
+
+  private applyNormal(e: Entry): void {
+    const cmd = decodeCommand(e.data) as Command & { i?: string };
+    let result: unknown = null;
     try {
       switch (cmd.t) {
         case "v2":
-          return applyRequest(this.store, cmd.r);
+          result = applyRequest(this.store, cmd.r);
+          break;
         case "publish":
-          return this.applyPublish(cmd);
-        case "member":
-          return this.applyMember(cmd);
+          result = this.applyPublish(cmd);
+          break;
       }
     } catch (err) {
-      if (err instanceof EtcdError) return err;
-      throw err;
+      if (!(err instanceof EtcdError)) throw err;
+      result = err;
     }
-    return null;
+    this.settle(this.waiters, cmd.i, result);
   }
 
-  private applyMember(cmd: Extract<Command, { t: "member" }>): null {
-    const m = cmd.member;
-    if (cmd.op === "remove") {
-      const old = this.membership.get(m.id);
-      this.membership.remove(m.id);
+  private applyConfChange(e: Entry): void {
+    const cc = decodeConfChange(e.data);
+    const ctx: ConfContext = cc.context ? JSON.parse(cc.context) : {};
+    const member = ctx.member ?? this.meta.initialMembers.find((m) => m.id === cc.nodeId);
+    // Raft sees every conf change; the member list refuses what would corrupt it.
+    this.raft.rn.applyConfChange(cc);
+    let result: unknown = null;
+    if (cc.type === "addNode" && this.membership.get(cc.nodeId)) {
+      result = new MemberError(409, "membership: ID exists");
+    } else if ((cc.type === "removeNode" || cc.type === "updateNode") && !this.membership.get(cc.nodeId)) {
+      result = new MemberError(404, `No such member: ${cc.nodeId}`);
+    } else if (cc.type === "addNode" && member) {
+      this.membership.upsert({ ...member, id: cc.nodeId });
+      this.removedMembers.delete(cc.nodeId);
+      this.logger.info(`added member ${cc.nodeId} ${member.peerURLs.join(",")} to cluster ${this.clusterId}`);
+    } else if (cc.type === "updateNode" && member) {
+      const old = this.membership.get(cc.nodeId)!;
+      this.membership.upsert({ ...old, peerURLs: member.peerURLs });
+      this.logger.info(`updated member ${cc.nodeId} peer URLs to ${member.peerURLs.join(",")}`);
+    } else if (cc.type === "removeNode") {
+      const old = this.membership.get(cc.nodeId);
+      this.membership.remove(cc.nodeId);
+      this.removedMembers.add(cc.nodeId);
       if (old?.name) {
         try {
           this.store.delete(`/_etcd/machines/${old.name}`, false, false);
         } catch { /* never published */ }
       }
-    } else {
-      const old = this.membership.get(m.id);
-      this.membership.upsert({ ...m, name: old?.name ?? m.name, clientURLs: old?.clientURLs ?? m.clientURLs });
+      this.logger.info(`removed member ${cc.nodeId} from cluster ${this.clusterId}`);
+      if (cc.nodeId === this.memberId) this.handleRemoved("this member was removed from the cluster");
     }
-    return null;
+    this.settle(this.waiters, ctx.i, result);
   }
 
   private applyPublish(cmd: Extract<Command, { t: "publish" }>): StoreEvent | null {
@@ -225,32 +476,145 @@ export class EtcdServer {
     return this.store.set(`/_etcd/machines/${cmd.name}`, false, machineValue(m));
   }
 
-  private afterApply(index: number): void {
-    this.appliedIndex = index;
-    this.scheduleExpiry();
-    if (index - this.lastSnapshotIndex >= this.config.snapshotCount) void this.snapshot(index);
+  private restoreSnapshot(s: Snapshot): void {
+    this.restoreData(JSON.parse(s.data) as SnapshotData);
+    this.appliedIndex = this.lastSnapshotIndex = s.metadata.index;
+    this.logger.info(`restored state from the leader's snapshot at index ${s.metadata.index}`);
   }
 
-  private async snapshot(index: number): Promise<void> {
-    if (this.snapshotting) return;
-    this.snapshotting = true;
+  private restoreData(d: SnapshotData): void {
+    this.store.replaceWith(loadStore(d.store));
+    this.membership = Membership.fromJSON(d.membership);
+  }
+
+  private softStateChanged(ss: SoftState): void {
+    const prev = this.soft;
+    this.soft = ss;
+    if (ss.leader !== prev.leader) {
+      this.leaderSince = new Date();
+      const name = this.membership.get(ss.leader)?.name ?? "";
+      this.terms.observe(this.raftTerm, ss.leader, name);
+      if (ss.leader) this.logger.info(`leader is ${ss.leader}${name ? ` (${name})` : ""} at term ${this.raftTerm}`);
+      else this.logger.warn(`no leader at term ${this.raftTerm}`);
+    }
+    if (ss.state === "leader" && prev.state !== "leader") {
+      this.logger.info(`became leader at term ${this.raftTerm}`);
+      this.expiryAt = 0;
+      clearTimeout(this.expiryTimer);
+      this.expiryTimer = undefined;
+      this.scheduleExpiry();
+    }
+    if (ss.leader && !this.published) this.schedulePublish(0);
+  }
+
+  private readStatesArrived(rs: ReadState[]): void {
+    for (const r of rs) this.settle(this.readWaiters, r.requestCtx, r.index);
+  }
+
+  /** Announces this member's name and client URLs through the log (as etcd does), retrying until it lands. */
+  private schedulePublish(delay: number): void {
+    if (this.published || this.stopped) return;
+    clearTimeout(this.publishTimer);
+    this.publishTimer = setTimeout(async () => {
+      // Decide only once the log we had on disk is applied again.
+      if (this.appliedIndex < this.bootCommit) return this.schedulePublish(20);
+      const me = this.membership.get(this.memberId);
+      const clientURLs = this.config.advertiseClientUrls;
+      if (me && me.name === this.name && me.clientURLs.join(",") === clientURLs.join(",")) {
+        this.published = true;
+        await this.refreshPeerUrls();
+        return;
+      }
+      if (!this.soft.leader) return; // softStateChanged retries once a leader is known
+      try {
+        await this.propose({ t: "publish", id: this.memberId, name: this.name, clientURLs });
+        this.published = true;
+        await this.refreshPeerUrls();
+      } catch (err) {
+        this.logger.debug(`publish failed, retrying: ${(err as Error).message}`);
+        this.schedulePublish(500);
+      }
+    }, delay);
+  }
+
+  /** etcd 0.2: a member restarted with a new peer address updates it (needs a live majority). */
+  private async refreshPeerUrls(): Promise<void> {
+    const me = this.membership.get(this.memberId);
+    const want = this.config.initialAdvertisePeerUrls;
+    if (!me || me.peerURLs.join(",") === want.join(",")) return;
     try {
-      // Serialize synchronously so the image is exactly the state at `index`.
-      const at = index;
-      const data = JSON.stringify(saveStore(this.store));
-      const meta = JSON.stringify({ membership: this.membership.toJSON() } satisfies SnapshotMeta);
-      await this.wal.saveSnapshot({ index: at, term: this.log.term, meta, data });
-      this.lastSnapshotIndex = at;
-      this.logger.info(`saved snapshot at index ${at} (${data.length} bytes)`);
+      await this.updateMember(this.memberId, want);
+      this.logger.info(`peer URLs changed to ${want.join(",")}`);
     } catch (err) {
-      this.logger.error(`snapshot at index ${index} failed: ${(err as Error).message}`);
-    } finally {
-      this.snapshotting = false;
+      this.logger.warn(`could not update this member's peer URLs: ${(err as Error).message}`);
     }
   }
 
-  /** Arms a timer for the next TTL expiry; when it fires the leader proposes a SYNC carrying its clock. */
+  /** The only voter need not wait an election timeout to lead (once its log is applied). */
+  private maybeCampaignAlone(): void {
+    if (this.campaigned || this.soft.leader !== "" || this.soft.state !== "follower" || this.appliedIndex < this.bootCommit) return;
+    const voters = this.raft.rn.status().config.voters;
+    if (voters.length === 1 && voters[0] === this.memberId) {
+      this.campaigned = true;
+      this.raft.campaign();
+    }
+  }
+
+  private handleRemoved(why: string): void {
+    if (this.stopped) return;
+    this.logger.error(`${why}; stopping`);
+    this.onRemoved();
+  }
+
+  private async handOffLeadership(): Promise<void> {
+    const status = this.raft.rn.status();
+    let best = "";
+    let bestMatch = -1;
+    for (const [id, p] of Object.entries(status.progress ?? {})) {
+      if (id !== this.memberId && p.match > bestMatch && this.isReachable(id)) {
+        best = id;
+        bestMatch = p.match;
+      }
+    }
+    if (!best) return;
+    this.logger.info(`transferring leadership to ${best} before stopping`);
+    this.raft.transferLeadership(best);
+    const deadline = Date.now() + this.config.electionTimeoutMs;
+    while (this.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  // ---- internals: snapshots and expiry ----
+
+  private snapshot(): void {
+    if (this.snapshotting) return;
+    this.snapshotting = true;
+    const index = this.appliedIndex;
+    try {
+      // Serialized synchronously: the image is exactly the state at `index`.
+      const data = JSON.stringify({ store: saveStore(this.store), membership: this.membership.toJSON() } satisfies SnapshotData);
+      const confState: ConfState = this.raft.rn.status().config;
+      const snap = this.raft.storage.createSnapshot(index, confState, data);
+      this.lastSnapshotIndex = index;
+      this.wal.saveSnapshot({
+        index,
+        term: snap.metadata.term,
+        meta: JSON.stringify({ confState } satisfies SnapshotMeta),
+        data,
+      }).then(() => {
+        const compactTo = index - CATCH_UP_ENTRIES;
+        if (compactTo > this.raft.storage.firstIndex()) this.raft.storage.compact(compactTo);
+        this.logger.info(`saved snapshot at index ${index} (${data.length} bytes)`);
+      }).catch((err) => this.logger.error(`snapshot at index ${index} failed: ${(err as Error).message}`))
+        .finally(() => (this.snapshotting = false));
+    } catch (err) {
+      this.snapshotting = false;
+      this.logger.error(`snapshot at index ${index} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** The leader arms a timer for the next TTL expiry and then proposes a SYNC carrying its clock. */
   private scheduleExpiry(): void {
+    if (!this.isLeader || this.stopped) return;
     const next = this.store.nextExpiry();
     if (next === 0 || (this.expiryTimer !== undefined && this.expiryAt <= next)) return;
     clearTimeout(this.expiryTimer);
@@ -270,8 +634,9 @@ export class EtcdServer {
   }
 }
 
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+/** A membership-API error: HTTP status and etcd's message. */
+export class MemberError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
 }
-
-export { Code };

@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import type { SelfStats, V2Member, VersionInfo } from "../../shared/api.ts";
 import type { StoreStats } from "../../shared/api.ts";
 import { VERSION } from "../version.ts";
+import { isUrlList } from "./peer.ts";
 import { jsonResponse, textResponse } from "./responses.ts";
 
 /** What these endpoints need from a running member. */
@@ -17,6 +18,10 @@ export interface AdminBackend {
   readonly leaderId: string;
   members(): V2Member[];
   leader(): V2Member | undefined;
+  addMember(peerURLs: string[]): Promise<V2Member>;
+  removeMember(id: string): Promise<void>;
+  updateMember(id: string, peerURLs: string[]): Promise<void>;
+  followerStats(): Record<string, unknown>;
   storeStats(): StoreStats;
   selfCounts(): { recvAppendRequestCnt: number; sendAppendRequestCnt: number; leaderSince: Date };
   health(): boolean;
@@ -38,6 +43,23 @@ export function adminRoutes(b: AdminBackend): Hono {
     return textResponse(l.peerURLs[0] ?? "");
   });
   app.get("/v2/members", () => jsonResponse({ members: b.members().map(memberJson) }));
+  app.post("/v2/members", async (c) => {
+    const urls = await peerUrlsFromBody(c.req.raw);
+    if (typeof urls === "string") return jsonResponse({ message: urls }, 400);
+    return await memberOp(async () => jsonResponse(memberJson(await b.addMember(urls)), 201));
+  });
+  app.delete("/v2/members/:id", (c) => memberOp(async () => {
+    await b.removeMember(c.req.param("id"));
+    return new Response(null, { status: 204 });
+  }));
+  app.put("/v2/members/:id", async (c) => {
+    const urls = await peerUrlsFromBody(c.req.raw);
+    if (typeof urls === "string") return jsonResponse({ message: urls }, 400);
+    return await memberOp(async () => {
+      await b.updateMember(c.req.param("id"), urls);
+      return new Response(null, { status: 204 });
+    });
+  });
   app.get("/v2/members/leader", () => {
     const l = b.leader();
     if (!l) return jsonResponse({ message: "During leader election" }, 503);
@@ -64,17 +86,33 @@ export function adminRoutes(b: AdminBackend): Hono {
   });
   app.get("/v2/stats/leader", () => {
     if (!b.isLeader) return jsonResponse({ message: "not current leader" }, 403);
-    const followers: Record<string, unknown> = {};
-    for (const m of b.members()) {
-      if (m.id === b.memberId) continue;
-      followers[m.id] = {
-        latency: { current: 0, average: 0, standardDeviation: 0, minimum: 0, maximum: 0 },
-        counts: { fail: 0, success: 0 },
-      };
-    }
-    return jsonResponse({ leader: b.memberId, followers });
+    return jsonResponse({ leader: b.memberId, followers: b.followerStats() });
   });
   return app;
+}
+
+/** Runs a membership change, turning its errors into etcd's {"message"} answers. */
+async function memberOp(fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (err) {
+    const status = (err as { status?: number }).status ?? 500;
+    const e = err as { errorCode?: number; cause?: string; message: string };
+    const message = e.errorCode ? `${e.message}${e.cause ? `: ${e.cause}` : ""}` : e.message;
+    return jsonResponse({ message }, status === 400 && e.errorCode ? 500 : status);
+  }
+}
+
+/** The {"peerURLs": [...]} body of member add/update. */
+async function peerUrlsFromBody(req: Request): Promise<string[] | string> {
+  let body: { peerURLs?: unknown };
+  try {
+    body = await req.json();
+  } catch {
+    return `unexpected body: expected JSON {"peerURLs": ["http://host:port"]}`;
+  }
+  if (!isUrlList(body?.peerURLs)) return `invalid peerURLs: expected a non-empty list of http(s)://host:port URLs`;
+  return body.peerURLs;
 }
 
 function memberJson(m: V2Member): V2Member {

@@ -20,6 +20,12 @@ export class EventHistory {
     return this.count === 0 ? 0 : this.at(this.count - 1).index;
   }
 
+  replaceWith(other: EventHistory): void {
+    this.ring = other.ring;
+    this.front = other.front;
+    this.count = other.count;
+  }
+
   add(e: StoreEvent): void {
     if (this.count < this.capacity) {
       this.ring[(this.front + this.count) % this.capacity] = e;

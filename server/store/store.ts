@@ -34,6 +34,14 @@ export class Store {
 
   constructor(readonly clock: () => number = Date.now) {}
 
+  /** Replaces the whole keyspace with another's (a snapshot from the leader); watchers stay registered. */
+  replaceWith(other: Store): void {
+    this.root = other.root;
+    this.index = other.index;
+    this.history.replaceWith(other.history);
+    this.ttlHeap.replaceWith(other.ttlHeap);
+  }
+
   // ---- reads ----
 
   get(path: string, recursive = false, sorted = false): StoreEvent {

@@ -9,6 +9,10 @@ export class TtlHeap {
     return this.items.length;
   }
 
+  replaceWith(other: TtlHeap): void {
+    this.items = other.items;
+  }
+
   top(): TreeNode | undefined {
     return this.items[0];
   }

@@ -1,0 +1,202 @@
+// Drives the pure Raft core with real time, disk and network: ticks on a
+// timer, and for every Ready persists entries and hard state to the WAL
+// (fsync; everything that arrived meanwhile goes into the next Ready, which
+// is group commit), then sends messages, then applies committed entries.
+
+import {
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  MemoryStorage,
+  RawNode,
+  type ReadState,
+  type Snapshot,
+  type SoftState,
+  seededRandom,
+} from "../raft/mod.ts";
+import type { Recovered, Wal } from "../storage/mod.ts";
+import type { Logger } from "../log.ts";
+
+export interface RaftNodeHooks {
+  /** Sends messages to peers (fire and forget; raft retries). */
+  send(msgs: Message[]): void;
+  /** Applies committed entries in order; must be synchronous. */
+  apply(entries: Entry[]): void;
+  /** Replaces the state machine with a snapshot received from the leader. */
+  restore(snap: Snapshot): void;
+  onSoftState(ss: SoftState): void;
+  onReadStates(rs: ReadState[]): void;
+  /** Persisting failed: the member cannot go on safely. */
+  onFatal(err: Error): void;
+}
+
+export interface RaftNodeOptions {
+  id: string;
+  /** Founding voters of a brand-new cluster (empty storage only). */
+  peers?: string[];
+  tickMs: number;
+  electionTick: number;
+  wal: Wal;
+  recovered?: Recovered;
+  logger: Logger;
+  hooks: RaftNodeHooks;
+}
+
+/** The WAL snapshot record's meta holds the raft conf state. */
+export interface SnapshotMeta {
+  confState: ConfState;
+}
+
+export class RaftNode {
+  readonly storage = new MemoryStorage();
+  readonly rn: RawNode;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private processing = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly opts: RaftNodeOptions) {
+    const rec = opts.recovered;
+    let applied = 0;
+    if (rec?.snapshot) {
+      const meta = JSON.parse(rec.snapshot.meta) as SnapshotMeta;
+      this.storage.applySnapshot({
+        metadata: { index: rec.snapshot.index, term: rec.snapshot.term, confState: meta.confState },
+        data: rec.snapshot.data,
+      });
+      applied = rec.snapshot.index;
+    }
+    if (rec?.hardState) this.storage.setHardState(rec.hardState);
+    if (rec?.entries.length) this.storage.append(rec.entries);
+    this.rn = new RawNode({
+      id: opts.id,
+      peers: opts.peers,
+      electionTick: opts.electionTick,
+      heartbeatTick: 1,
+      storage: this.storage,
+      applied,
+      checkQuorum: true,
+      preVote: true,
+      maxSizePerMsg: 1024 * 1024,
+      maxInflightMsgs: 256,
+      random: seededRandom(hashSeed(opts.id) ^ (Date.now() & 0x7fffffff)),
+      logger: {
+        debug: (m) => opts.logger.debug(`raft: ${m}`),
+        info: (m) => opts.logger.debug(`raft: ${m}`),
+        warn: (m) => opts.logger.warn(`raft: ${m}`),
+      },
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.rn.tick();
+      this.kick();
+    }, this.opts.tickMs);
+    this.kick();
+  }
+
+  /** Stops ticking and waits for the Ready in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    while (this.processing) await new Promise((r) => setTimeout(r, 2));
+  }
+
+  propose(data: string): void {
+    this.rn.propose(data);
+    this.kick();
+  }
+
+  proposeConfChange(cc: ConfChange): void {
+    this.rn.proposeConfChange(cc);
+    this.kick();
+  }
+
+  readIndex(ctx: string): void {
+    this.rn.readIndex(ctx);
+    this.kick();
+  }
+
+  step(m: Message): void {
+    this.rn.step(m);
+    this.kick();
+  }
+
+  campaign(): void {
+    this.rn.campaign();
+    this.kick();
+  }
+
+  transferLeadership(to: string): void {
+    this.rn.transferLeadership(to);
+    this.kick();
+  }
+
+  reportUnreachable(id: string): void {
+    this.rn.reportUnreachable(id);
+  }
+
+  reportSnapshot(id: string, ok: boolean): void {
+    this.rn.reportSnapshot(id, ok ? "finish" : "failure");
+    this.kick();
+  }
+
+  /** Schedules a pass over Ready; passes never overlap. */
+  kick(): void {
+    if (this.processing) {
+      this.again = true;
+      return;
+    }
+    this.processing = true;
+    queueMicrotask(() => void this.process());
+  }
+
+  private async process(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        while (!this.stopped && this.rn.hasReady()) await this.handleReady();
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.stopped = true;
+      clearInterval(this.timer);
+      this.opts.hooks.onFatal(err as Error);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handleReady(): Promise<void> {
+    const rd = this.rn.ready();
+    const { wal, hooks } = this.opts;
+    if (rd.snapshot && rd.snapshot.metadata.index > 0) {
+      const s = rd.snapshot;
+      await wal.saveSnapshot({
+        index: s.metadata.index,
+        term: s.metadata.term,
+        meta: JSON.stringify({ confState: s.metadata.confState } satisfies SnapshotMeta),
+        data: s.data,
+      });
+      this.storage.applySnapshot(s);
+      hooks.restore(s);
+    }
+    if (rd.entries.length > 0 || rd.hardState) {
+      await wal.append(rd.entries, rd.hardState);
+      if (rd.hardState) this.storage.setHardState(rd.hardState);
+      if (rd.entries.length > 0) this.storage.append(rd.entries);
+    }
+    if (rd.messages.length > 0) hooks.send(rd.messages);
+    if (rd.committedEntries.length > 0) hooks.apply(rd.committedEntries);
+    if (rd.softState) hooks.onSoftState(rd.softState);
+    if (rd.readStates.length > 0) hooks.onReadStates(rd.readStates);
+    this.rn.advance(rd);
+  }
+}
+
+function hashSeed(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

@@ -1,0 +1,122 @@
+// Sends raft messages to peers over HTTP: one queue per peer, everything
+// queued while a request is in flight goes in the next POST (batching), a
+// few requests in flight per peer (pipelining). Failures are reported to
+// raft, which retransmits.
+
+import type { Message } from "../raft/mod.ts";
+import type { Logger } from "../log.ts";
+import { FollowerStats } from "./follower_stats.ts";
+
+export const RAFT_PATH = "/raft";
+const MAX_IN_FLIGHT = 4;
+const MAX_BATCH = 512;
+const TIMEOUT_MS = 5000;
+
+export interface TransportHooks {
+  /** The peer URL to reach a member at, or undefined if unknown. */
+  peerUrl(id: string): string | undefined;
+  clusterId(): string;
+  unreachable(id: string): void;
+  snapshotStatus(id: string, ok: boolean): void;
+  /** The remote said we were removed from the cluster. */
+  removed(): void;
+}
+
+class PeerQueue {
+  queue: Message[] = [];
+  inFlight = 0;
+  active = true;
+  lastFailureLog = 0;
+  readonly stats = new FollowerStats();
+}
+
+export class Transport {
+  private peers = new Map<string, PeerQueue>();
+  private closed = false;
+
+  constructor(private readonly selfId: string, private readonly hooks: TransportHooks, private readonly logger: Logger) {}
+
+  send(msgs: Message[]): void {
+    if (this.closed) return;
+    for (const m of msgs) {
+      let p = this.peers.get(m.to);
+      if (!p) this.peers.set(m.to, (p = new PeerQueue()));
+      p.queue.push(m);
+    }
+    for (const [id, p] of this.peers) if (p.queue.length > 0) this.pump(id, p);
+  }
+
+  /** Per-peer reachability and latency, for /v2/stats/leader and the dashboard. */
+  stats(): Map<string, FollowerStats> {
+    const out = new Map<string, FollowerStats>();
+    for (const [id, p] of this.peers) out.set(id, p.stats);
+    return out;
+  }
+
+  isActive(id: string): boolean {
+    return this.peers.get(id)?.active ?? false;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private pump(id: string, p: PeerQueue): void {
+    while (p.queue.length > 0 && p.inFlight < MAX_IN_FLIGHT) {
+      const batch = p.queue.splice(0, MAX_BATCH);
+      p.inFlight++;
+      void this.post(id, p, batch).finally(() => {
+        p.inFlight--;
+        if (p.queue.length > 0 && !this.closed) this.pump(id, p);
+      });
+    }
+  }
+
+  private async post(id: string, p: PeerQueue, batch: Message[]): Promise<void> {
+    const url = this.hooks.peerUrl(id);
+    const snaps = batch.filter((m) => m.type === "snap");
+    if (!url) {
+      this.fail(id, p, snaps, new Error("no peer URL known"));
+      return;
+    }
+    const started = performance.now();
+    try {
+      const res = await fetch(url + RAFT_PATH, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          "X-Etcd-Cluster-Id": this.hooks.clusterId(),
+          "X-Server-From": this.selfId,
+        },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(snaps.length > 0 ? TIMEOUT_MS * 6 : TIMEOUT_MS),
+      });
+      const text = await res.text();
+      if (res.status === 410) {
+        this.hooks.removed();
+        return;
+      }
+      if (!res.ok) throw new Error(`${res.status} ${text.trim()}`);
+      p.stats.succeed(performance.now() - started);
+      if (!p.active) {
+        p.active = true;
+        this.logger.info(`peer ${id} is reachable again at ${url}`);
+      }
+      for (const _ of snaps) this.hooks.snapshotStatus(id, true);
+    } catch (err) {
+      this.fail(id, p, snaps, err as Error);
+    }
+  }
+
+  private fail(id: string, p: PeerQueue, snaps: Message[], err: Error): void {
+    p.stats.fail();
+    this.hooks.unreachable(id);
+    for (const _ of snaps) this.hooks.snapshotStatus(id, false);
+    const now = Date.now();
+    if (p.active || now - p.lastFailureLog > 30_000) {
+      p.lastFailureLog = now;
+      this.logger.warn(`peer ${id} is unreachable: ${err.message}`);
+    }
+    p.active = false;
+  }
+}
