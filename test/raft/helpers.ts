@@ -115,11 +115,16 @@ export class Network {
   readonly storage = new Map<NodeId, MemoryStorage>();
   private readonly dropped = new Set<string>();
   private readonly ignored = new Set<MessageType>();
+  /** When set, rewrites each message in flight; returning undefined drops it. */
+  filter: ((m: Message) => Message | undefined) | undefined = undefined;
   /** Every message delivered, for assertions. */
   readonly delivered: Message[] = [];
 
   /** ids: members (all voters); overrides: replace a member by a custom node or a blackhole. */
+  private readonly opts: TestOptions;
+
   constructor(ids: NodeId[], opts: TestOptions = {}, overrides: Record<NodeId, Raft | typeof BLACKHOLE> = {}) {
+    this.opts = opts;
     for (const id of ids) {
       const o = overrides[id];
       if (o === BLACKHOLE) {
@@ -155,8 +160,10 @@ export class Network {
       } else if (m.from !== m.to && this.dropped.has(`${m.from}->${m.to}`)) {
         continue;
       }
-      this.delivered.push(m);
-      p.step(m);
+      const fm = this.filter ? this.filter(m) : m;
+      if (!fm) continue;
+      this.delivered.push(fm);
+      p.step(fm);
       const s = this.storage.get(m.to)!;
       stabilize(p, s);
       for (const out of readMessages(p)) queue.push(out);
@@ -171,6 +178,13 @@ export class Network {
       stabilize(r, this.storage.get(id)!);
       this.send(...readMessages(r));
     }
+  }
+
+  /** Crash and restart: a new node from what the old one persisted. */
+  restart(id: NodeId): Raft {
+    const r = newRaft(id, 10, 1, this.storage.get(id)!, this.opts);
+    this.peers.set(id, r);
+    return r;
   }
 
   campaign(id: NodeId): void {
