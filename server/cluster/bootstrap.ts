@@ -14,7 +14,11 @@ export interface WalMetadata {
   name: string;
   memberId: string;
   clusterId: string;
-  /** The founding members (their bootstrap conf changes carry no context). */
+  /**
+   * Members known when this member was created: the founding members (whose
+   * bootstrap conf changes carry no context) or the cluster we joined (so we
+   * can answer its leader before the log tells us its address).
+   */
   initialMembers: V2Member[];
 }
 
@@ -116,7 +120,7 @@ async function joinExisting(config: Config, logger: Logger): Promise<BootPlan> {
       `error validating peerURLs: no member of cluster ${remote.clusterId} has peer URLs ${me.peerURLs.join(",")}; run "etcd ctl member add ${config.name} --peer-urls ${me.peerURLs[0]}" first`,
     );
   }
-  const meta: WalMetadata = { name: config.name, memberId: found.id, clusterId: remote.clusterId, initialMembers: [] };
+  const meta: WalMetadata = { name: config.name, memberId: found.id, clusterId: remote.clusterId, initialMembers: remote.members };
   const wal = await Wal.create(config.dataDir, JSON.stringify(meta));
   logger.info(`joining existing cluster ${remote.clusterId} as member ${found.id}`);
   return { wal, recovered: null, meta };
@@ -143,7 +147,7 @@ async function joinThroughPeers(config: Config, logger: Logger): Promise<BootPla
         const j = await res.json();
         if (res.status === 409 || res.status === 400) throw new BootstrapError(j.message);
         if (!res.ok) throw new Error(j.message ?? `HTTP ${res.status}`);
-        const meta: WalMetadata = { name: config.name, memberId: j.memberId, clusterId: j.clusterId, initialMembers: [] };
+        const meta: WalMetadata = { name: config.name, memberId: j.memberId, clusterId: j.clusterId, initialMembers: j.members };
         const wal = await Wal.create(config.dataDir, JSON.stringify(meta));
         logger.info(`joined cluster ${j.clusterId} through ${peer} as member ${j.memberId}`);
         return { wal, recovered: null, meta };

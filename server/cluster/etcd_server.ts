@@ -149,7 +149,8 @@ export class EtcdServer {
     const tickMs = this.config.heartbeatIntervalMs;
     const electionTick = Math.max(2, Math.round(this.config.electionTimeoutMs / tickMs));
     this.transport = new Transport(this.memberId, {
-      peerUrl: (id) => this.membership.get(id)?.peerURLs[0],
+      // Before the log has told us about a member, the address book we joined with does.
+      peerUrl: (id) => (this.membership.get(id) ?? this.meta.initialMembers.find((m) => m.id === id))?.peerURLs[0],
       clusterId: () => this.clusterId,
       unreachable: (id) => this.raft.reportUnreachable(id),
       snapshotStatus: (id, ok) => this.raft.reportSnapshot(id, ok),
@@ -431,7 +432,10 @@ export class EtcdServer {
   private applyConfChange(e: Entry): void {
     const cc = decodeConfChange(e.data);
     const ctx: ConfContext = cc.context ? JSON.parse(cc.context) : {};
-    const member = ctx.member ?? this.meta.initialMembers.find((m) => m.id === cc.nodeId);
+    // Bootstrap conf changes carry no context: every replica takes the founding
+    // member's name and URLs from its address book (client URLs come with publish).
+    const known = this.meta.initialMembers.find((m) => m.id === cc.nodeId);
+    const member = ctx.member ?? (known && { ...known, clientURLs: [] });
     // Raft sees every conf change; the member list refuses what would corrupt it.
     this.raft.rn.applyConfChange(cc);
     let result: unknown = null;
@@ -556,7 +560,8 @@ export class EtcdServer {
     const voters = this.raft.rn.status().config.voters;
     if (voters.length === 1 && voters[0] === this.memberId) {
       this.campaigned = true;
-      this.raft.campaign();
+      // After this Ready is advanced: raft refuses while conf changes are unapplied.
+      queueMicrotask(() => this.raft.campaign());
     }
   }
 

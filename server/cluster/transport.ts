@@ -96,6 +96,7 @@ export class Transport {
         this.hooks.removed();
         return;
       }
+      if (res.status === 412) throw new Error(`request sent was ignored by remote peer due to cluster ID mismatch (local cluster ${this.hooks.clusterId()})`);
       if (!res.ok) throw new Error(`${res.status} ${text.trim()}`);
       p.stats.succeed(performance.now() - started);
       if (!p.active) {

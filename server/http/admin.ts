@@ -36,7 +36,8 @@ export function adminRoutes(b: AdminBackend): Hono {
     const ok = b.health();
     return jsonResponse({ health: ok ? "true" : "false" }, ok ? 200 : 503);
   });
-  app.get("/v2/machines", () => textResponse(b.members().flatMap((m) => m.clientURLs).join(", ")));
+  // etcd sorts the URLs themselves, which also lists 0.2 clusters in join order.
+  app.get("/v2/machines", () => textResponse(b.members().flatMap((m) => m.clientURLs).sort().join(", ")));
   app.get("/v2/leader", () => {
     const l = b.leader();
     if (!l) return textResponse("no leader\n", 503);

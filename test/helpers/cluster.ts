@@ -1,0 +1,84 @@
+// Starts members of a cluster as real processes on loopback, each with the
+// exact flags a seed tutorial gives, and finds leaders.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { resolve } from "node:path";
+import { command, type Runtime } from "./server.ts";
+import { waitFor } from "./ports.ts";
+
+const root = resolve(new URL("../..", import.meta.url).pathname);
+
+export class Member {
+  proc: ChildProcess | null = null;
+  out = "";
+  private exited: Promise<number | null> = Promise.resolve(null);
+
+  constructor(readonly name: string, public args: string[], readonly clientUrl: string, readonly cwd: string, readonly runtime: Runtime = "deno") {}
+
+  start(): this {
+    const [cmd, pre] = command(this.runtime);
+    this.out = "";
+    const p = spawn(cmd, [...pre, ...this.args], { cwd: this.cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    p.stdout!.on("data", (d) => (this.out += d));
+    p.stderr!.on("data", (d) => (this.out += d));
+    this.exited = new Promise((r) => p.once("exit", (code) => r(code)));
+    this.proc = p;
+    return this;
+  }
+
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Waits (bounded) for the process to exit on its own; returns its exit code. */
+  async exitCode(timeoutMs = 15_000): Promise<number | null> {
+    return await Promise.race([this.exited, new Promise<number | null>((_, rej) => setTimeout(() => rej(new Error(`${this.name} did not exit within ${timeoutMs} ms:\n${this.out}`)), timeoutMs))]);
+  }
+
+  async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
+    if (!this.running) return;
+    this.proc!.kill(signal);
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (this.running) {
+      this.proc!.kill("SIGKILL");
+      await this.exited;
+    }
+  }
+
+  async healthy(timeoutMs = 20_000): Promise<void> {
+    await waitFor(async () => {
+      if (!this.running) throw new Error(`${this.name} exited: ${this.out}`);
+      const r = await fetch(`${this.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      const j = await r.json();
+      return j.health === "true";
+    }, { timeoutMs, what: `${this.name} healthy at ${this.clientUrl}` });
+  }
+}
+
+export async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
+  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(8000) });
+  const text = await r.text();
+  let body: any;
+  try {
+    body = JSON.parse(text);
+  } catch { /* text */ }
+  return { status: r.status, body, text };
+}
+
+/** The leader's ID as the given members agree on it (bounded wait). */
+export async function agreedLeader(members: Member[], timeoutMs = 20_000): Promise<string> {
+  return await waitFor(async () => {
+    const ids = await Promise.all(members.filter((m) => m.running).map(async (m) => {
+      const r = await json(`${m.clientUrl}/v2/stats/self`);
+      return r.body?.leaderInfo?.leader ?? "";
+    }));
+    return ids.length > 0 && ids[0] !== "" && ids.every((i) => i === ids[0]) ? ids[0] : null;
+  }, { timeoutMs, what: "members to agree on a leader" });
+}
+
+export async function stopAll(members: Member[]): Promise<void> {
+  await Promise.all(members.map((m) => m.kill("SIGKILL")));
+}
+
+export { root };
