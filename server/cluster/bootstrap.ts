@@ -6,7 +6,9 @@
 import type { V2Member } from "../../shared/api.ts";
 import type { Config } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import { type Recovered, Wal } from "../storage/mod.ts";
+import { decodeConfChange, encodeConfChange } from "../raft/mod.ts";
+import { type Recovered, Wal, type WalEntry } from "../storage/mod.ts";
+import type { SnapshotMeta } from "./raft_node.ts";
 import { computeClusterId, computeMemberId } from "./ids.ts";
 
 /** What the WAL remembers about who this member is. */
@@ -42,6 +44,7 @@ export async function bootstrap(config: Config, logger: Logger): Promise<BootPla
     if (meta.name && meta.name !== config.name) {
       logger.warn(`data dir ${config.dataDir} belongs to member "${meta.name}"; starting it as "${config.name}"`);
     }
+    if (config.forceNewCluster) return await forceNewCluster(config, logger, wal, recovered, meta);
     return { wal, recovered, meta };
   }
   if (config.peers.length > 0) return await joinThroughPeers(config, logger);
@@ -159,6 +162,45 @@ async function joinThroughPeers(config: Config, logger: Logger): Promise<BootPla
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new BootstrapError(`cannot join the cluster through -peers ${config.peers.join(",")}: ${errors.slice(-config.peers.length).join("; ")}`);
+}
+
+/**
+ * --force-new-cluster: keep the data, forget the other members. Like etcd,
+ * the uncommitted tail of the log is dropped and committed conf changes
+ * removing every other voter are appended, so replay ends in a one-member
+ * cluster with the same cluster ID.
+ */
+async function forceNewCluster(config: Config, logger: Logger, wal: Wal, recovered: Recovered, meta: WalMetadata): Promise<BootPlan> {
+  const commit = recovered.hardState?.commit ?? recovered.snapshot?.index ?? 0;
+  const voters = new Set<string>(
+    recovered.snapshot ? (JSON.parse(recovered.snapshot.meta) as SnapshotMeta).confState.voters : [],
+  );
+  let lastTerm = recovered.snapshot?.term ?? 0;
+  for (const e of recovered.entries) {
+    if (e.index > commit) break;
+    lastTerm = e.term;
+    if (e.type !== "confChange") continue;
+    const cc = decodeConfChange(e.data);
+    if (cc.type === "addNode") voters.add(cc.nodeId);
+    if (cc.type === "removeNode") voters.delete(cc.nodeId);
+  }
+  const removals: WalEntry[] = [...voters].filter((id) => id !== meta.memberId).sort().map((id, i) => ({
+    index: commit + 1 + i,
+    term: lastTerm,
+    type: "confChange",
+    data: encodeConfChange({ type: "removeNode", nodeId: id, context: "" }),
+  }));
+  const newCommit = commit + removals.length;
+  const dropped = recovered.entries.filter((e) => e.index > commit).length;
+  if (removals.length > 0 || dropped > 0 || (recovered.hardState?.commit ?? 0) !== newCommit) {
+    await wal.append(removals, { term: Math.max(lastTerm, recovered.hardState?.term ?? 0), vote: "", commit: newCommit });
+  }
+  await wal.close();
+  logger.warn(
+    `--force-new-cluster: keeping data up to index ${commit}, removing ${removals.length} other member(s), dropping ${dropped} uncommitted entr${dropped === 1 ? "y" : "ies"}`,
+  );
+  const reopened = await Wal.open(config.dataDir);
+  return { wal: reopened.wal, recovered: reopened.recovered, meta };
 }
 
 /** A member's view of the cluster, from its peer API. */

@@ -76,6 +76,7 @@ export class EtcdServer {
   private publishTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private removedMembers = new Set<string>();
+  private held: (() => void)[] = [];
   leaderSince = new Date();
   counters = { recvAppend: 0, sendAppend: 0 };
   /** Called when this member learns it was removed from the cluster. */
@@ -354,21 +355,29 @@ export class EtcdServer {
         reject(new EtcdError(Code.RaftInternal, "etcdserver: request timed out", 0));
       }, this.requestTimeoutMs);
       map.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      try {
-        start();
-      } catch (err) {
-        clearTimeout(timer);
-        map.delete(id);
-        if (err instanceof ProposalDroppedError) {
-          reject(
-            new EtcdError(
-              err.reason.includes("no leader") ? Code.LeaderElect : Code.RaftInternal,
-              `etcdserver: ${err.reason}`,
-              0,
-            ),
-          );
-        } else reject(err);
-      }
+      const run = () => {
+        if (!map.has(id)) return; // timed out while held
+        try {
+          start();
+        } catch (err) {
+          clearTimeout(timer);
+          map.delete(id);
+          if (err instanceof ProposalDroppedError) {
+            reject(
+              new EtcdError(
+                err.reason.includes("no leader") ? Code.LeaderElect : Code.RaftInternal,
+                `etcdserver: ${err.reason}`,
+                0,
+              ),
+            );
+          } else reject(err);
+        }
+      };
+      // A follower whose leader is gone holds requests until the next leader
+      // is known, instead of forwarding them into the void.
+      const leader = this.soft.leader;
+      if (!this.isLeader && (leader === "" || !this.transport.isActive(leader))) this.held.push(run);
+      else run();
     });
   }
 
@@ -509,6 +518,11 @@ export class EtcdServer {
       this.scheduleExpiry();
     }
     if (ss.leader && !this.published) this.schedulePublish(0);
+    if (ss.leader && this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const run of held) run();
+    }
   }
 
   private readStatesArrived(rs: ReadState[]): void {

@@ -53,8 +53,9 @@ export class Transport {
     return out;
   }
 
+  /** False once sending to the peer failed, until a send succeeds again; true for peers not yet tried. */
   isActive(id: string): boolean {
-    return this.peers.get(id)?.active ?? false;
+    return this.peers.get(id)?.active ?? true;
   }
 
   close(): void {
