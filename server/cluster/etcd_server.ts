@@ -41,13 +41,19 @@ interface ConfContext {
 interface SnapshotData {
   store: StoreSnapshot;
   membership: ReturnType<Membership["toJSON"]>;
+  seen?: string[];
 }
 
 interface Waiter {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: ReturnType<typeof setTimeout>;
+  /** Proposes the same request (same ID) again; set for proposals that are safe to repeat. */
+  retry?: () => void;
 }
+
+/** Request IDs remembered so a re-proposed request applies once (part of the replicated state). */
+const SEEN_IDS = 10_000;
 
 /** Entries kept behind a snapshot so slow followers catch up without one. */
 const CATCH_UP_ENTRIES = 5000;
@@ -77,6 +83,9 @@ export class EtcdServer {
   private stopped = false;
   private removedMembers = new Set<string>();
   private held: (() => void)[] = [];
+  private seen = new Set<string>();
+  private seenRing: (string | undefined)[] = new Array(SEEN_IDS);
+  private seenPos = 0;
   leaderSince = new Date();
   counters = { recvAppend: 0, sendAppend: 0 };
   /** Called when this member learns it was removed from the cluster. */
@@ -336,7 +345,19 @@ export class EtcdServer {
 
   private propose(cmd: Command): Promise<unknown> {
     const i = this.nextId();
-    return this.wait(this.waiters, i, () => this.raft.propose(encodeCommand({ ...cmd, i })));
+    const data = encodeCommand({ ...cmd, i });
+    const p = this.wait(this.waiters, i, () => this.raft.propose(data));
+    const w = this.waiters.get(i);
+    // A proposal forwarded to a leader that then died is lost; proposing it
+    // again under the next leader is safe because apply skips a repeated ID.
+    if (w) {
+      w.retry = () => {
+        try {
+          this.raft.propose(data);
+        } catch { /* no leader yet: the next leader change retries again */ }
+      };
+    }
+    return p;
   }
 
   private async proposeConf(cc: Omit<ConfChange, "context">, member: V2Member): Promise<void> {
@@ -420,7 +441,11 @@ export class EtcdServer {
   }
 
   private applyNormal(e: Entry): void {
-    const cmd = decodeCommand(e.data) as Command & { i?: string };
+    const cmd = decodeCommand(e.data);
+    if (cmd.i) {
+      if (this.seen.has(cmd.i)) return; // a repeated proposal: it already took effect
+      this.remember(cmd.i);
+    }
     let result: unknown = null;
     try {
       switch (cmd.t) {
@@ -498,6 +523,29 @@ export class EtcdServer {
   private restoreData(d: SnapshotData): void {
     this.store.replaceWith(loadStore(d.store));
     this.membership = Membership.fromJSON(d.membership);
+    this.seen = new Set();
+    this.seenRing = new Array(SEEN_IDS);
+    this.seenPos = 0;
+    for (const id of d.seen ?? []) this.remember(id);
+  }
+
+  /** Remembers an applied request ID, forgetting the oldest beyond SEEN_IDS (a ring, O(1)). */
+  private remember(id: string): void {
+    const old = this.seenRing[this.seenPos];
+    if (old !== undefined) this.seen.delete(old);
+    this.seenRing[this.seenPos] = id;
+    this.seenPos = (this.seenPos + 1) % SEEN_IDS;
+    this.seen.add(id);
+  }
+
+  /** Remembered IDs, oldest first (for snapshots). */
+  private seenList(): string[] {
+    const out: string[] = [];
+    for (let k = 0; k < SEEN_IDS; k++) {
+      const id = this.seenRing[(this.seenPos + k) % SEEN_IDS];
+      if (id !== undefined) out.push(id);
+    }
+    return out;
   }
 
   private softStateChanged(ss: SoftState): void {
@@ -518,6 +566,9 @@ export class EtcdServer {
       this.scheduleExpiry();
     }
     if (ss.leader && !this.published) this.schedulePublish(0);
+    if (ss.leader && prev.leader && ss.leader !== prev.leader) {
+      for (const w of this.waiters.values()) w.retry?.();
+    }
     if (ss.leader && this.held.length > 0) {
       const held = this.held;
       this.held = [];
@@ -610,7 +661,9 @@ export class EtcdServer {
     const index = this.appliedIndex;
     try {
       // Serialized synchronously: the image is exactly the state at `index`.
-      const data = JSON.stringify({ store: saveStore(this.store), membership: this.membership.toJSON() } satisfies SnapshotData);
+      const data = JSON.stringify(
+        { store: saveStore(this.store), membership: this.membership.toJSON(), seen: this.seenList() } satisfies SnapshotData,
+      );
       const confState: ConfState = this.raft.rn.status().config;
       const snap = this.raft.storage.createSnapshot(index, confState, data);
       this.lastSnapshotIndex = index;

@@ -69,11 +69,11 @@ export async function json(url: string, init: RequestInit = {}): Promise<{ statu
 /** The leader's ID as the given members agree on it (bounded wait). */
 export async function agreedLeader(members: Member[], timeoutMs = 20_000): Promise<string> {
   return await waitFor(async () => {
-    const ids = await Promise.all(members.filter((m) => m.running).map(async (m) => {
-      const r = await json(`${m.clientUrl}/v2/stats/self`);
-      return r.body?.leaderInfo?.leader ?? "";
-    }));
-    return ids.length > 0 && ids[0] !== "" && ids.every((i) => i === ids[0]) ? ids[0] : null;
+    const stats = await Promise.all(members.filter((m) => m.running).map(async (m) => (await json(`${m.clientUrl}/v2/stats/self`)).body));
+    const ids = stats.map((s) => s?.leaderInfo?.leader ?? "");
+    // The leader must be one of these members, and say so itself.
+    const leads = stats.some((s) => s?.state === "StateLeader" && s.id === ids[0]);
+    return ids.length > 0 && ids[0] !== "" && leads && ids.every((i) => i === ids[0]) ? ids[0] : null;
   }, { timeoutMs, what: "members to agree on a leader" });
 }
 
