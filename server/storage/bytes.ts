@@ -20,6 +20,15 @@ export class ByteWriter {
     return this.used;
   }
 
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** Starts over, keeping the buffer (the bytes() view handed out before is overwritten). */
+  reset(): void {
+    this.used = 0;
+  }
+
   private reserve(n: number): void {
     if (this.used + n <= this.buf.length) return;
     let size = this.buf.length * 2;

@@ -2,13 +2,5 @@
 
 export { Wal } from "./wal.ts";
 export { WalCorruptError, WalUsageError } from "./errors.ts";
-export type {
-  HardState,
-  Recovered,
-  SnapshotRecord,
-  TailRepair,
-  WalEntry,
-  WalOptions,
-  WalStats,
-} from "./types.ts";
+export type { HardState, Recovered, SnapshotRecord, TailRepair, WalEntry, WalOptions, WalStats } from "./types.ts";
 export { memberDir, snapDir, walDir } from "./layout.ts";

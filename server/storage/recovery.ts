@@ -81,7 +81,11 @@ class Replay {
       }
     } catch (err) {
       if (err instanceof MalformedPayload) {
-        throw new WalCorruptError(file, rec.offset, `record has a valid checksum but a malformed payload (${err.message})`);
+        throw new WalCorruptError(
+          file,
+          rec.offset,
+          `record has a valid checksum but a malformed payload (${err.message})`,
+        );
       }
       throw err;
     }

@@ -43,7 +43,9 @@ export function decodeSnapshotFile(file: string, bytes: Uint8Array): SnapshotRec
     r.end();
     return snap;
   } catch (err) {
-    if (err instanceof MalformedPayload) throw new WalCorruptError(file, HEADER_BYTES, `snapshot payload is malformed (${err.message})`);
+    if (err instanceof MalformedPayload) {
+      throw new WalCorruptError(file, HEADER_BYTES, `snapshot payload is malformed (${err.message})`);
+    }
     throw err;
   }
 }
@@ -67,7 +69,11 @@ export async function readSnapshotFile(dir: string, term: number, index: number)
   }
   const snap = decodeSnapshotFile(file, bytes);
   if (snap.index !== index || snap.term !== term) {
-    throw new WalCorruptError(file, HEADER_BYTES, `snapshot holds term ${snap.term} index ${snap.index}, not what its name says`);
+    throw new WalCorruptError(
+      file,
+      HEADER_BYTES,
+      `snapshot holds term ${snap.term} index ${snap.index}, not what its name says`,
+    );
   }
   return snap;
 }

@@ -21,16 +21,19 @@ import type { HardState, Recovered, SnapshotRecord, WalEntry, WalOptions, WalSta
 import { checkEntry, checkHardState, checkSnapshot } from "./validate.ts";
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+const INITIAL_BUFFER = 64 * 1024;
+/** A batch buffer that grew past this (one huge batch) is dropped rather than kept. */
+const MAX_KEPT_BUFFER = 8 * 1024 * 1024;
 
 interface Settled {
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-/** One append() call, already encoded as batch ops. */
+/** One append() call, validated; encoded when its batch is written. */
 interface PendingAppend extends Settled {
   kind: "append";
-  ops: Uint8Array;
+  entries: WalEntry[];
   /** Index of the last entry appended (the log's new last index), or -1 if none. */
   lastIndex: number;
   hardState: HardState | undefined;
@@ -67,6 +70,7 @@ export class Wal {
   private failed: Error | null = null;
   private closed = false;
   private readonly counters: WalStats = { appends: 0, writes: 0, syncs: 0, bytes: 0 };
+  private writer = new ByteWriter(INITIAL_BUFFER);
 
   private constructor(
     readonly dataDir: string,
@@ -175,16 +179,13 @@ export class Wal {
       return Promise.reject(err);
     }
 
-    const w = new ByteWriter(64 + entries.reduce((n, e) => n + e.data.length, 0));
-    for (const e of entries) {
-      writeEntry(w, e);
-      this.terms.put(e.index, e.term);
-    }
-    if (hardState !== undefined) writeHardState(w, { ...hardState });
-    const lastIndex = entries.length > 0 ? entries[entries.length - 1].index : -1;
+    // Copies, so the caller changing its objects later cannot change what is written.
+    const copies = entries.map((e) => ({ index: e.index, term: e.term, type: e.type, data: e.data }));
+    for (const e of copies) this.terms.put(e.index, e.term);
+    const lastIndex = copies.length > 0 ? copies[copies.length - 1].index : -1;
     return this.enqueue((settled) => ({
       kind: "append",
-      ops: w.bytes(),
+      entries: copies,
       lastIndex,
       hardState: hardState && { ...hardState },
       ...settled,
@@ -209,13 +210,14 @@ export class Wal {
     return run;
   }
 
+  // Checks only for failure, not for close(): a save already under way finishes, and close() waits for it.
   private async doSaveSnapshot(snap: SnapshotRecord): Promise<void> {
-    this.checkOpen();
+    if (this.failed) throw this.failed;
     if (snap.index < this.snapIndex) {
       throw new WalUsageError(`snapshot at index ${snap.index} is older than the current one at ${this.snapIndex}`);
     }
     await writeSnapshotFile(snapDir(this.dataDir), snap, this.opts.sync);
-    this.checkOpen();
+    if (this.failed) throw this.failed;
 
     const marker: SnapshotMarker = {
       index: snap.index,
@@ -314,7 +316,11 @@ export class Wal {
 
   /** Turns queued calls into records: runs of appends share one batch record. */
   private encodeBatch(batch: Pending[]): Uint8Array {
-    const w = new ByteWriter(batch.reduce((n, p) => n + (p.kind === "append" ? p.ops.length : 32), 64));
+    // One buffer reused for every batch: batches are written one at a time,
+    // and a batch's bytes are no longer needed once its write returns.
+    if (this.writer.capacity > MAX_KEPT_BUFFER) this.writer = new ByteWriter(INITIAL_BUFFER);
+    const w = this.writer;
+    w.reset();
     const seg = this.segments[this.segments.length - 1];
     const batchRecords: Array<{ at: number; end: number }> = [];
     let open = -1;
@@ -324,12 +330,13 @@ export class Wal {
     };
     for (const p of batch) {
       if (p.kind === "append") {
-        if (p.ops.length === 0) continue;
+        if (p.entries.length === 0 && !p.hardState) continue;
         if (open < 0) {
           open = w.length;
           w.raw(EMPTY_HEADER);
         }
-        w.raw(p.ops);
+        for (const e of p.entries) writeEntry(w, e);
+        if (p.hardState) writeHardState(w, p.hardState);
         if (p.lastIndex >= 0) {
           this.writtenLastIndex = p.lastIndex;
           if (p.lastIndex > seg.maxIndex) seg.maxIndex = p.lastIndex;
@@ -432,4 +439,3 @@ function asError(err: unknown): Error {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

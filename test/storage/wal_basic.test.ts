@@ -99,7 +99,10 @@ Deno.test("gaps and bad arguments are refused without touching the log", async (
     await assert.rejects(wal.append([{ ...entry(4), type: "bogus" as "normal" }]), /entry.type/);
     await assert.rejects(wal.append([{ ...entry(4), data: 7 as unknown as string }]), /entry.data must be a string/);
     await assert.rejects(wal.append([], { term: -1, vote: "", commit: 0 }), /hardState.term/);
-    await assert.rejects(wal.append([], { term: 1, vote: "", commit: Number.MAX_SAFE_INTEGER + 2 }), /hardState.commit/);
+    await assert.rejects(
+      wal.append([], { term: 1, vote: "", commit: Number.MAX_SAFE_INTEGER + 2 }),
+      /hardState.commit/,
+    );
     await wal.close();
     await assert.rejects(wal.append([entry(4)]), /closed/);
     const { wal: w, recovered } = await Wal.open(dir);

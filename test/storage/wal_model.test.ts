@@ -93,7 +93,7 @@ async function runSeed(seed: number, dir: string): Promise<void> {
         m.snapshot(at, term, `lead${at}`);
         inFlight.push(wal.saveSnapshot({ index: at, term, meta: "{}", data: `lead${at}` }));
       } else {
-        inFlight.push(wal.append([], (m.hardState = { term, vote: "", commit: m.snapIndex })));
+        inFlight.push(wal.append([], m.hardState = { term, vote: "", commit: m.snapIndex }));
       }
     }
     await Promise.all(inFlight);

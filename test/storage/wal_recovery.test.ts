@@ -45,7 +45,12 @@ Deno.test("torn tail: cutting the last record at every byte offset recovers the 
       assert.deepEqual(recovered.entries, entries(1, 5), `cut at ${cut}`);
       assert.equal(recovered.hardState, null);
       if (cut === good) assert.equal(recovered.tailRepair, null);
-      else assert.deepEqual({ ...recovered.tailRepair, problem: "" }, { file: seg, offset: good, droppedBytes: cut - good, problem: "" });
+      else {assert.deepEqual({ ...recovered.tailRepair, problem: "" }, {
+          file: seg,
+          offset: good,
+          droppedBytes: cut - good,
+          problem: "",
+        });}
       assert.equal(await fileSize(seg), good, "the garbage is truncated");
 
       // Appends after the repair land cleanly and read back.
@@ -73,8 +78,15 @@ Deno.test("zero-filled tail: after whole records, and after a partial record", a
     const cases: Array<[string, Uint8Array, number[]]> = [
       ["4 KiB of zeros after the last record", concat(full, new Uint8Array(4096)), [1, 6]],
       ["a few zeros", concat(full, new Uint8Array(7)), [1, 6]],
-      ["half a record then zeros", concat(full.subarray(0, lastRecord + 20), new Uint8Array(8192 - lastRecord - 20)), [1, 3]],
-      ["the last record's bytes zeroed in place", concat(full.subarray(0, lastRecord), new Uint8Array(full.length - lastRecord)), [1, 3]],
+      ["half a record then zeros", concat(full.subarray(0, lastRecord + 20), new Uint8Array(8192 - lastRecord - 20)), [
+        1,
+        3,
+      ]],
+      [
+        "the last record's bytes zeroed in place",
+        concat(full.subarray(0, lastRecord), new Uint8Array(full.length - lastRecord)),
+        [1, 3],
+      ],
     ];
     for (const [name, bytes, [from, to]] of cases) {
       await fsp.writeFile(seg, bytes);
@@ -105,7 +117,11 @@ Deno.test("a bad checksum in the middle of the last segment is refused, naming f
     );
     assert.equal(err.file, seg);
     assert.equal(err.offset, offsets[5]);
-    assert.deepEqual(new Uint8Array(await fsp.readFile(seg)), bytesWithFlip(original, offsets[5] + 30), "a refused WAL is not modified");
+    assert.deepEqual(
+      new Uint8Array(await fsp.readFile(seg)),
+      bytesWithFlip(original, offsets[5] + 30),
+      "a refused WAL is not modified",
+    );
 
     // A damaged length field must not pass for a torn tail either.
     await fsp.writeFile(seg, original);

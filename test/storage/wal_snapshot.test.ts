@@ -64,7 +64,10 @@ Deno.test("saving the same snapshot again keeps the log; an older one is refused
     await wal.saveSnapshot(snap(6, 1));
     await wal.saveSnapshot(snap(6, 1));
     assert.equal(wal.lastIndex, 10);
-    await assert.rejects(wal.saveSnapshot(snap(4, 1)), (e: Error) => e instanceof WalUsageError && /older/.test(e.message));
+    await assert.rejects(
+      wal.saveSnapshot(snap(4, 1)),
+      (e: Error) => e instanceof WalUsageError && /older/.test(e.message),
+    );
     await assert.rejects(wal.saveSnapshot({ ...snap(7, 1), data: null as unknown as string }), /snapshot.data/);
     await wal.close();
     const { wal: w, recovered } = await Wal.open(dir);
@@ -178,11 +181,29 @@ Deno.test("a missing or damaged snapshot file that the log points to is refused"
     await fsp.writeFile(file, bytes);
     await assert.rejects(Wal.open(dir), (e: Error) => {
       assert.ok(e instanceof WalCorruptError);
-      assert.match(e.message, /0000000000000001-0000000000000004\.snap: snapshot file is damaged: record payload checksum mismatch at byte offset 0/);
+      assert.match(
+        e.message,
+        /0000000000000001-0000000000000004\.snap: snapshot file is damaged: record payload checksum mismatch at byte offset 0/,
+      );
       return true;
     });
 
     await fsp.rm(file);
     await assert.rejects(Wal.open(dir), (e: Error) => e instanceof WalCorruptError && /is missing/.test(e.message));
+  });
+});
+
+Deno.test("close() lets a snapshot already under way finish", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m");
+    await wal.append(entries(1, 5));
+    const saving = wal.saveSnapshot(snap(3, 1, "y".repeat(1_000_000)));
+    await wal.close();
+    await saving;
+    await assert.rejects(wal.saveSnapshot(snap(4, 1)), /closed/);
+    const { wal: w, recovered } = await Wal.open(dir);
+    assert.equal(recovered.snapshot?.index, 3);
+    assert.deepEqual(recovered.entries, entries(4, 5));
+    await w.close();
   });
 });
