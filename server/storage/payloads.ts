@@ -3,18 +3,30 @@
 // batch:    a sequence of ops, each starting with a tag byte
 //             1 entry:      u64 index, u64 term, u8 type (0 normal, 1 confChange), str data
 //             2 hard state: u64 term, u64 commit, str vote
-// snapshot: u64 index, u64 term, u8 keepAfter (1: entries after index stay valid)
+//             3 snapshot:   u64 index, u64 term, u8 keepAfter (1: entries after index stay valid)
 // metadata: str
+//
+// A snapshot marker is an op, not a record of its own, so that every write
+// to a segment is exactly one record (see recovery.ts for why that matters).
 
 import { ByteReader, ByteWriter, MalformedPayload } from "./bytes.ts";
 import type { HardState, WalEntry } from "./types.ts";
 
 const OP_ENTRY = 1;
 const OP_HARD_STATE = 2;
+const OP_SNAPSHOT = 3;
+
+export interface SnapshotMarker {
+  index: number;
+  term: number;
+  /** True when the log held entry {index, term}: entries after it remain. False: the log was replaced. */
+  keepAfter: boolean;
+}
 
 export type BatchOp =
   | { kind: "entry"; entry: WalEntry }
-  | { kind: "hardState"; hardState: HardState };
+  | { kind: "hardState"; hardState: HardState }
+  | { kind: "snapshot"; marker: SnapshotMarker };
 
 export function writeEntry(w: ByteWriter, e: WalEntry): void {
   w.u8(OP_ENTRY);
@@ -29,6 +41,13 @@ export function writeHardState(w: ByteWriter, hs: HardState): void {
   w.u64(hs.term);
   w.u64(hs.commit);
   w.str(hs.vote);
+}
+
+export function writeMarker(w: ByteWriter, m: SnapshotMarker): void {
+  w.u8(OP_SNAPSHOT);
+  w.u64(m.index);
+  w.u64(m.term);
+  w.u8(m.keepAfter ? 1 : 0);
 }
 
 export function decodeBatch(payload: Uint8Array): BatchOp[] {
@@ -46,33 +65,17 @@ export function decodeBatch(payload: Uint8Array): BatchOp[] {
       const term = r.u64();
       const commit = r.u64();
       ops.push({ kind: "hardState", hardState: { term, vote: r.str(), commit } });
+    } else if (tag === OP_SNAPSHOT) {
+      const index = r.u64();
+      const term = r.u64();
+      const keep = r.u8();
+      if (keep > 1) throw new MalformedPayload(`bad keepAfter flag ${keep}`);
+      ops.push({ kind: "snapshot", marker: { index, term, keepAfter: keep === 1 } });
     } else {
       throw new MalformedPayload(`unknown batch op ${tag}`);
     }
   }
   return ops;
-}
-
-export interface SnapshotMarker {
-  index: number;
-  term: number;
-  /** True when the log held entry {index, term}: entries after it remain. False: the log was replaced. */
-  keepAfter: boolean;
-}
-
-export function encodeMarker(m: SnapshotMarker): Uint8Array {
-  const w = new ByteWriter(17);
-  w.u64(m.index);
-  w.u64(m.term);
-  w.u8(m.keepAfter ? 1 : 0);
-  return w.bytes();
-}
-
-export function decodeMarker(payload: Uint8Array): SnapshotMarker {
-  const r = new ByteReader(payload);
-  const m = { index: r.u64(), term: r.u64(), keepAfter: r.u8() === 1 };
-  r.end();
-  return m;
 }
 
 export function encodeString(s: string): Uint8Array {

@@ -19,12 +19,10 @@ export const HEADER_BYTES = 16;
 export const RecordType = {
   /** Opaque metadata given to Wal.create; first record of every segment. */
   metadata: 1,
-  /** A group-commit batch: entries and hard states, in order. */
+  /** One group-commit write: entries, hard states and snapshot markers, in order. */
   batch: 2,
-  /** Marker: a snapshot at {index, term} was saved at this point of the log. */
-  snapshot: 3,
   /** The body of a .snap file. */
-  snapshotFile: 4,
+  snapshotFile: 3,
 } as const;
 export type RecordType = typeof RecordType[keyof typeof RecordType];
 

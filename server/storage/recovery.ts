@@ -9,7 +9,7 @@ import { WalCorruptError } from "./errors.ts";
 import { listDir, removeTempFiles } from "./fs_util.ts";
 import { parseSegmentName, type SegmentName, snapDir, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
-import { decodeBatch, decodeMarker, decodeString, type SnapshotMarker } from "./payloads.ts";
+import { decodeBatch, decodeString, type SnapshotMarker } from "./payloads.ts";
 import { findNextValidRecord, type ParsedRecord, parseRecords, RecordType } from "./record.ts";
 import { readSnapshotFile } from "./snapshot_file.ts";
 import type { HardState, Recovered, TailRepair, WalEntry } from "./types.ts";
@@ -65,17 +65,14 @@ class Replay {
             if (op.kind === "entry") {
               this.log.put(op.entry.index, op.entry);
               if (op.entry.index > seg.maxIndex) seg.maxIndex = op.entry.index;
-            } else {
+            } else if (op.kind === "hardState") {
               this.hardState = op.hardState;
+            } else {
+              this.log.compact(op.marker.index, op.marker.keepAfter);
+              this.marker = op.marker;
             }
           }
           break;
-        case RecordType.snapshot: {
-          const m = decodeMarker(rec.payload);
-          this.log.compact(m.index, m.keepAfter);
-          this.marker = m;
-          break;
-        }
         default:
           throw new WalCorruptError(file, rec.offset, `record type ${rec.type} does not belong in a WAL segment`);
       }

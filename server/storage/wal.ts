@@ -13,7 +13,7 @@ import { WalUsageError } from "./errors.ts";
 import { listDir, pathExists, syncDir, writeAll, writeFileAtomic } from "./fs_util.ts";
 import { memberDir, parseSegmentName, segmentName, snapDir, snapName, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
-import { encodeMarker, encodeString, type SnapshotMarker, writeEntry, writeHardState } from "./payloads.ts";
+import { encodeString, type SnapshotMarker, writeEntry, writeHardState, writeMarker } from "./payloads.ts";
 import { encodeRecord, HEADER_BYTES, RecordType, writeHeader } from "./record.ts";
 import { recover, type SegmentInfo } from "./recovery.ts";
 import { listSnapshotFiles, writeSnapshotFile } from "./snapshot_file.ts";
@@ -314,27 +314,20 @@ export class Wal {
     if (seg.size >= this.opts.segmentBytes) await this.cut();
   }
 
-  /** Turns queued calls into records: runs of appends share one batch record. */
+  /**
+   * Turns the queued calls into one batch record (or nothing, if they were
+   * all empty). One write is always one record: recovery relies on it.
+   */
   private encodeBatch(batch: Pending[]): Uint8Array {
     // One buffer reused for every batch: batches are written one at a time,
     // and a batch's bytes are no longer needed once its write returns.
     if (this.writer.capacity > MAX_KEPT_BUFFER) this.writer = new ByteWriter(INITIAL_BUFFER);
     const w = this.writer;
     w.reset();
+    w.raw(EMPTY_HEADER);
     const seg = this.segments[this.segments.length - 1];
-    const batchRecords: Array<{ at: number; end: number }> = [];
-    let open = -1;
-    const closeBatch = () => {
-      if (open >= 0) batchRecords.push({ at: open, end: w.length });
-      open = -1;
-    };
     for (const p of batch) {
       if (p.kind === "append") {
-        if (p.entries.length === 0 && !p.hardState) continue;
-        if (open < 0) {
-          open = w.length;
-          w.raw(EMPTY_HEADER);
-        }
         for (const e of p.entries) writeEntry(w, e);
         if (p.hardState) writeHardState(w, p.hardState);
         if (p.lastIndex >= 0) {
@@ -343,16 +336,13 @@ export class Wal {
         }
         if (p.hardState) this.writtenHardState = p.hardState;
       } else {
-        closeBatch();
-        w.raw(encodeRecord(RecordType.snapshot, encodeMarker(p.marker)));
+        writeMarker(w, p.marker);
         if (!p.marker.keepAfter || p.marker.index > this.writtenLastIndex) this.writtenLastIndex = p.marker.index;
       }
     }
-    closeBatch();
+    if (w.length === HEADER_BYTES) return new Uint8Array(0);
     const out = w.bytes();
-    for (const r of batchRecords) {
-      writeHeader(out, r.at, RecordType.batch, out.subarray(r.at + HEADER_BYTES, r.end));
-    }
+    writeHeader(out, 0, RecordType.batch, out.subarray(HEADER_BYTES));
     return out;
   }
 

@@ -202,3 +202,43 @@ function bytesWithFlip(bytes: Uint8Array, at: number): Uint8Array {
   out[at] ^= 0x10;
   return out;
 }
+
+Deno.test("every write is exactly one record, snapshot markers included", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m");
+    await wal.append(entries(1, 10));
+    const calls: Promise<void>[] = [];
+    for (let i = 11; i <= 60; i++) {
+      calls.push(wal.append([entry(i)]));
+      if (i % 10 === 0) calls.push(wal.saveSnapshot({ index: i - 5, term: 1, meta: "", data: "" }));
+    }
+    await Promise.all(calls);
+    const writes = wal.stats.writes;
+    await wal.close();
+    assert.equal((await recordOffsets(await lastSegment(dir))).length, 1 + writes);
+  });
+});
+
+Deno.test("torn write of a snapshot marker: the snapshot is not used, the log is whole", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m");
+    await wal.append(entries(1, 8));
+    const seg = await lastSegment(dir);
+    const good = await fileSize(seg);
+    await wal.saveSnapshot({ index: 6, term: 1, meta: "{}", data: "six" });
+    await wal.close();
+    const full = await fsp.readFile(seg);
+    for (let cut = good + 1; cut < full.length; cut++) {
+      await fsp.writeFile(seg, full.subarray(0, cut));
+      const { wal: w, recovered } = await Wal.open(dir, NO_SYNC);
+      assert.equal(recovered.snapshot, null, `cut at ${cut}`);
+      assert.deepEqual(recovered.entries, entries(1, 8));
+      await w.close();
+    }
+    await fsp.writeFile(seg, full);
+    const { wal: w, recovered } = await Wal.open(dir);
+    assert.equal(recovered.snapshot?.data, "six");
+    assert.deepEqual(recovered.entries, entries(7, 8));
+    await w.close();
+  });
+});
