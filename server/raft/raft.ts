@@ -534,9 +534,11 @@ export class Raft {
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.checkQuorum || this.preVote) && (m.type === "heartbeat" || m.type === "app")) {
-        // A leader stuck in an older term (its messages still arrive) must learn the
-        // new term: with check-quorum or pre-vote our own votes may never reach it.
+      if (m.type === "heartbeat" || m.type === "app") {
+        // Tell a leader stuck in an older term about ours (Figure 2: reply with
+        // currentTerm). Our own vote requests may never reach it: with
+        // check-quorum or pre-vote they are ignored, and a member that is not
+        // (yet) promotable never campaigns at all.
         this.send({ type: "appResp", to: m.from, from: NONE, term: 0 });
       } else if (m.type === "preVote") {
         // Answer so the pre-candidate learns our term instead of waiting forever.

@@ -127,8 +127,8 @@ export class RawNode {
    * malformed or misaddressed input, StepLocalMessageError for types only
    * raft may generate and StepPeerNotFoundError for responses from nodes
    * outside the configuration; none of these change any state. A forwarded
-   * proposal this node can no longer place is dropped quietly (its proposer
-   * times out), as there is nobody here to tell.
+   * proposal or read request this node can no longer place is dropped
+   * quietly (its originator times out), as there is nobody here to tell.
    */
   step(m: Message): void {
     validateMessage(m, this.raft.id);
@@ -139,8 +139,8 @@ export class RawNode {
     try {
       this.raft.step(m);
     } catch (e) {
-      if (e instanceof ProposalDroppedError && m.type === "prop") {
-        this.raft.logger.debug(`${this.raft.id} dropped a forwarded proposal from ${m.from}: ${e.reason}`);
+      if (e instanceof ProposalDroppedError) {
+        this.raft.logger.debug(`${this.raft.id} dropped a forwarded ${m.type} from ${m.from}: ${e.reason}`);
         return;
       }
       throw e;

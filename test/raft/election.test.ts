@@ -166,15 +166,24 @@ Deno.test("every state steps down to follower on a message with a higher term", 
   }
 });
 
-Deno.test("messages with a stale term are ignored", () => {
+Deno.test("messages with a stale term are refused; a stale leader is told the current term", () => {
   const s = new TestStorage(["1", "2", "3"]);
   s.setHardState({ term: 3, vote: "", commit: 0 });
   const r = newRaft("1", 10, 1, s);
   r.step(msg("app", "2", "1", { term: 2, index: 0, logTerm: 0, entries: [{ term: 2, index: 1, type: "normal", data: "x" }] }));
+  r.step(msg("heartbeat", "2", "1", { term: 2, commit: 0 }));
   r.step(msg("vote", "2", "1", { term: 2, index: 5, logTerm: 2 }));
-  assert.deepEqual(readMessages(r), []);
+  r.step(msg("appResp", "2", "1", { term: 2, index: 5 }));
+  assert.deepEqual(readMessages(r).map((m) => [m.type, m.to, m.term]), [["appResp", "2", 3], ["appResp", "2", 3]]);
   assert.equal(r.raftLog.lastIndex(), 0);
   assert.equal(r.term, 3);
+  // The stale leader steps down when the answer arrives.
+  const old = newRaft("2", 10, 1, new TestStorage(["1", "2", "3"]));
+  old.becomeCandidate();
+  old.becomeLeader();
+  old.step(msg("appResp", "1", "2", { term: 3 }));
+  assert.equal(old.state, "follower");
+  assert.equal(old.term, 3);
 });
 
 Deno.test("a candidate becomes follower when the leader of its term appears, and leader when a quorum votes", () => {
