@@ -69,6 +69,7 @@ export class EtcdServer {
   private readWaiters = new Map<string, Waiter>();
   private appliedWaiters: { index: number; resolve: () => void }[] = [];
   private seq = 0;
+  private readonly bootNonce = Date.now().toString(36) + Math.floor(Math.random() * 1e9).toString(36);
   private soft: SoftState = { leader: "", state: "follower" };
   private appliedIndex = 0;
   private lastSnapshotIndex = 0;
@@ -309,6 +310,7 @@ export class EtcdServer {
     if (from && this.removedMembers.has(from)) throw new MemberError(410, "the member has been permanently removed from the cluster");
     for (const m of msgs) {
       if (m.type === "app") this.counters.recvAppend++;
+      else if (m.type === "prop") this.logger.debug(`received ${m.entries?.length} forwarded proposal(s) from ${m.from}`);
       try {
         this.raft.step(m);
       } catch (err) {
@@ -335,8 +337,9 @@ export class EtcdServer {
 
   // ---- internals: proposing ----
 
+  /** Unique across restarts too: applied IDs are remembered in the replicated state. */
   private nextId(): string {
-    return `${this.memberId}.${++this.seq}`;
+    return `${this.memberId}.${this.bootNonce}.${++this.seq}`;
   }
 
   private get requestTimeoutMs(): number {
@@ -397,8 +400,10 @@ export class EtcdServer {
       // A follower whose leader is gone holds requests until the next leader
       // is known, instead of forwarding them into the void.
       const leader = this.soft.leader;
-      if (!this.isLeader && (leader === "" || !this.transport.isActive(leader))) this.held.push(run);
-      else run();
+      if (!this.isLeader && (leader === "" || !this.transport.isActive(leader))) {
+        this.logger.debug(`holding request ${id} until a leader is reachable (leader "${leader}")`);
+        this.held.push(run);
+      } else run();
     });
   }
 
@@ -419,7 +424,10 @@ export class EtcdServer {
   // ---- internals: raft hooks ----
 
   private send(msgs: Message[]): void {
-    for (const m of msgs) if (m.type === "app") this.counters.sendAppend++;
+    for (const m of msgs) {
+      if (m.type === "app") this.counters.sendAppend++;
+      else if (m.type === "prop") this.logger.debug(`forwarding ${m.entries?.length} proposal(s) to leader ${m.to}`);
+    }
     this.transport.send(msgs);
   }
 
