@@ -1,7 +1,11 @@
 // The raft log as one sequence: stable storage followed by the unstable
 // tail. Tracks how far it is committed and applied.
 
-import { CompactedError, RaftInvariantError, UnavailableError } from "./errors.ts";
+import {
+  CompactedError,
+  RaftInvariantError,
+  UnavailableError,
+} from "./errors.ts";
 import type { Storage } from "./storage.ts";
 import type { Entry, Snapshot } from "./types.ts";
 import { Unstable } from "./unstable.ts";
@@ -39,13 +43,20 @@ export class RaftLog {
    * to min(committed, last new index). Returns the last new index, or -1
    * when the consistency check fails.
    */
-  maybeAppend(index: number, logTerm: number, committed: number, ents: Entry[]): number {
+  maybeAppend(
+    index: number,
+    logTerm: number,
+    committed: number,
+    ents: Entry[],
+  ): number {
     if (!this.matchTerm(index, logTerm)) return -1;
     const lastNew = index + ents.length;
     const ci = this.findConflict(ents);
     if (ci !== 0) {
       if (ci <= this.committed) {
-        throw new RaftInvariantError(`entry ${ci} conflicts with committed entry [committed(${this.committed})]`);
+        throw new RaftInvariantError(
+          `entry ${ci} conflicts with committed entry [committed(${this.committed})]`,
+        );
       }
       const start = ci - (index + 1);
       this.append(start === 0 ? ents : ents.slice(start));
@@ -59,7 +70,9 @@ export class RaftLog {
     if (ents.length === 0) return this.lastIndex();
     const after = ents[0].index - 1;
     if (after < this.committed) {
-      throw new RaftInvariantError(`after(${after}) is out of range [committed(${this.committed})]`);
+      throw new RaftInvariantError(
+        `after(${after}) is out of range [committed(${this.committed})]`,
+      );
     }
     this.unstable.truncateAndAppend(ents);
     return this.lastIndex();
@@ -100,7 +113,9 @@ export class RaftLog {
 
   /** A copy of the unpersisted entries. */
   unstableEntries(): Entry[] {
-    return this.unstable.entries.length === 0 ? [] : this.unstable.entries.slice();
+    return this.unstable.entries.length === 0
+      ? []
+      : this.unstable.entries.slice();
   }
 
   hasPendingSnapshot(): boolean {
@@ -118,7 +133,9 @@ export class RaftLog {
   nextCommittedEnts(): Entry[] {
     if (this.unstable.snapshot !== undefined) return [];
     const off = Math.max(this.applied + 1, this.firstIndex());
-    if (this.committed + 1 > off) return this.slice(off, this.committed + 1, this.maxNextEntsSize);
+    if (this.committed + 1 > off) {
+      return this.slice(off, this.committed + 1, this.maxNextEntsSize);
+    }
     return [];
   }
 
@@ -149,7 +166,9 @@ export class RaftLog {
   appliedTo(i: number): void {
     if (i === 0) return;
     if (this.committed < i || i < this.applied) {
-      throw new RaftInvariantError(`applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+      throw new RaftInvariantError(
+        `applied(${i}) is out of range [prevApplied(${this.applied}), committed(${this.committed})]`,
+      );
     }
     this.applied = i;
   }
@@ -181,10 +200,13 @@ export class RaftLog {
 
   /** term(i), or 0 when i is compacted or out of range. */
   termOrZero(i: number): number {
+    if (i > this.lastIndex() || i < this.firstIndex() - 1) return 0;
     try {
       return this.term(i);
     } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return 0;
+      if (e instanceof CompactedError || e instanceof UnavailableError) {
+        return 0;
+      }
       throw e;
     }
   }
@@ -198,16 +220,21 @@ export class RaftLog {
   /** Whether a log ending at (lastIndex, term) is at least as up-to-date as ours (§5.4.1). */
   isUpToDate(lastIndex: number, term: number): boolean {
     const ourTerm = this.lastTerm();
-    return term > ourTerm || (term === ourTerm && lastIndex >= this.lastIndex());
+    return term > ourTerm ||
+      (term === ourTerm && lastIndex >= this.lastIndex());
   }
 
   matchTerm(i: number, t: number): boolean {
     const ut = this.unstable.maybeTerm(i);
     if (ut !== undefined) return ut === t;
+    // Out of range is the common "no match" of a new entry: answer without throwing.
+    if (i > this.lastIndex() || i < this.firstIndex() - 1) return false;
     try {
       return this.term(i) === t;
     } catch (e) {
-      if (e instanceof CompactedError || e instanceof UnavailableError) return false;
+      if (e instanceof CompactedError || e instanceof UnavailableError) {
+        return false;
+      }
       throw e;
     }
   }
@@ -233,13 +260,22 @@ export class RaftLog {
     if (lo === hi) return [];
     let ents: Entry[] = [];
     if (lo < this.unstable.offset) {
-      const stored = this.storage.entries(lo, Math.min(hi, this.unstable.offset), maxSize);
+      const stored = this.storage.entries(
+        lo,
+        Math.min(hi, this.unstable.offset),
+        maxSize,
+      );
       // Storage stopped early because of the size limit: do not add more.
-      if (stored.length < Math.min(hi, this.unstable.offset) - lo) return stored;
+      if (stored.length < Math.min(hi, this.unstable.offset) - lo) {
+        return stored;
+      }
       ents = stored;
     }
     if (hi > this.unstable.offset) {
-      const unstable = this.unstable.slice(Math.max(lo, this.unstable.offset), hi);
+      const unstable = this.unstable.slice(
+        Math.max(lo, this.unstable.offset),
+        hi,
+      );
       if (ents.length > 0) {
         const combined = ents.slice();
         pushAll(combined, unstable);
@@ -257,7 +293,9 @@ export class RaftLog {
     if (lo < fi) throw new CompactedError();
     const length = this.lastIndex() + 1 - fi;
     if (hi > fi + length) {
-      throw new RaftInvariantError(`slice[${lo},${hi}) out of bound [${fi},${this.lastIndex()}]`);
+      throw new RaftInvariantError(
+        `slice[${lo},${hi}) out of bound [${fi},${this.lastIndex()}]`,
+      );
     }
   }
 }

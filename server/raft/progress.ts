@@ -107,6 +107,8 @@ export class Progress {
     return `${this.state} match=${this.match} next=${this.next}` +
       (this.pendingSnapshot ? ` pendingSnap=${this.pendingSnapshot}` : "") +
       (this.probeSent ? " paused" : "") + (this.isLearner ? " learner" : "") +
-      (this.state === "replicate" && this.inflights.full() ? " inflight-full" : "");
+      (this.state === "replicate" && this.inflights.full()
+        ? " inflight-full"
+        : "");
   }
 }

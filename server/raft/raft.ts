@@ -71,16 +71,25 @@ const DEFAULT_MAX_SIZE_PER_MSG = 1024 * 1024;
 const DEFAULT_MAX_INFLIGHT = 256;
 
 function validateConfig(c: RaftConfig): void {
-  if (typeof c.id !== "string" || c.id === NONE) throw new Error("raft config: id must be a non-empty string");
+  if (typeof c.id !== "string" || c.id === NONE) {
+    throw new Error("raft config: id must be a non-empty string");
+  }
   if (!Number.isInteger(c.heartbeatTick) || c.heartbeatTick <= 0) {
     throw new Error("raft config: heartbeatTick must be a positive integer");
   }
   if (!Number.isInteger(c.electionTick) || c.electionTick <= c.heartbeatTick) {
-    throw new Error("raft config: electionTick must be an integer greater than heartbeatTick");
+    throw new Error(
+      "raft config: electionTick must be an integer greater than heartbeatTick",
+    );
   }
   if (!c.storage) throw new Error("raft config: storage is required");
-  if (typeof c.random !== "function") throw new Error("raft config: random is required");
-  if (c.maxInflightMsgs !== undefined && (!Number.isInteger(c.maxInflightMsgs) || c.maxInflightMsgs <= 0)) {
+  if (typeof c.random !== "function") {
+    throw new Error("raft config: random is required");
+  }
+  if (
+    c.maxInflightMsgs !== undefined &&
+    (!Number.isInteger(c.maxInflightMsgs) || c.maxInflightMsgs <= 0)
+  ) {
     throw new Error("raft config: maxInflightMsgs must be a positive integer");
   }
 }
@@ -136,7 +145,10 @@ export class Raft {
     this.maxMsgSize = c.maxSizePerMsg ?? DEFAULT_MAX_SIZE_PER_MSG;
     this.random = c.random;
     this.logger = c.logger ?? NOOP_LOGGER;
-    this.raftLog = new RaftLog(c.storage, c.maxCommittedSizePerReady ?? Infinity);
+    this.raftLog = new RaftLog(
+      c.storage,
+      c.maxCommittedSizePerReady ?? Infinity,
+    );
     this.prs = new ProgressTracker(c.maxInflightMsgs ?? DEFAULT_MAX_INFLIGHT);
 
     const { hardState, confState } = c.storage.initialState();
@@ -145,7 +157,9 @@ export class Raft {
     if (c.applied) this.raftLog.appliedTo(c.applied);
     this.becomeFollower(this.term, NONE);
     this.logger.info(
-      `${this.id} newRaft [peers: ${this.prs.ids().join(",")}, term: ${this.term}, commit: ${this.raftLog.committed}, ` +
+      `${this.id} newRaft [peers: ${
+        this.prs.ids().join(",")
+      }, term: ${this.term}, commit: ${this.raftLog.committed}, ` +
         `applied: ${this.raftLog.applied}, lastindex: ${this.raftLog.lastIndex()}, lastterm: ${this.raftLog.lastTerm()}]`,
     );
   }
@@ -159,7 +173,9 @@ export class Raft {
   }
 
   private loadState(hs: HardState): void {
-    if (hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()) {
+    if (
+      hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()
+    ) {
       throw new RaftInvariantError(
         `${this.id} state.commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`,
       );
@@ -186,10 +202,21 @@ export class Raft {
   /** Queues a message; fills in `from` and (except for votes, proposals and reads) the current term. */
   private send(m: Message): void {
     if (m.from === NONE) m.from = this.id;
-    if (m.type === "vote" || m.type === "voteResp" || m.type === "preVote" || m.type === "preVoteResp") {
-      if (m.term === 0) throw new RaftInvariantError(`term should be set when sending ${m.type}`);
+    if (
+      m.type === "vote" || m.type === "voteResp" || m.type === "preVote" ||
+      m.type === "preVoteResp"
+    ) {
+      if (m.term === 0) {
+        throw new RaftInvariantError(
+          `term should be set when sending ${m.type}`,
+        );
+      }
     } else {
-      if (m.term !== 0) throw new RaftInvariantError(`term should not be set when sending ${m.type} (was ${m.term})`);
+      if (m.term !== 0) {
+        throw new RaftInvariantError(
+          `term should not be set when sending ${m.type} (was ${m.term})`,
+        );
+      }
       // Proposals and read requests are forwarded like local messages: no term.
       if (m.type !== "prop" && m.type !== "readIndex") m.term = this.term;
     }
@@ -241,7 +268,9 @@ export class Raft {
       if (e instanceof SnapshotTemporarilyUnavailableError) return false;
       throw e;
     }
-    if (snapshot.metadata.index === 0) throw new RaftInvariantError("need non-empty snapshot");
+    if (snapshot.metadata.index === 0) {
+      throw new RaftInvariantError("need non-empty snapshot");
+    }
     this.logger.debug(
       `${this.id} [firstindex: ${this.raftLog.firstIndex()}, commit: ${this.raftLog.committed}] sent snapshot ` +
         `[index: ${snapshot.metadata.index}, term: ${snapshot.metadata.term}] to ${to} [${pr}]`,
@@ -272,7 +301,9 @@ export class Raft {
 
   private bcastHeartbeat(): void {
     const ctx = this.readOnly.lastPendingRequestCtx();
-    for (const id of this.prs.ids()) if (id !== this.id) this.sendHeartbeat(id, ctx);
+    for (const id of this.prs.ids()) {
+      if (id !== this.id) this.sendHeartbeat(id, ctx);
+    }
   }
 
   /** Whether flushPendingAppends() would do anything. */
@@ -290,7 +321,9 @@ export class Raft {
     for (const id of this.prs.ids()) {
       if (id === this.id) continue;
       if (!this.maybeSendAppend(id, sendIfEmpty)) continue;
-      while (this.maybeSendAppend(id, false)) { /* keep filling the pipeline */ }
+      while (this.maybeSendAppend(id, false)) {
+        /* keep filling the pipeline */
+      }
     }
   }
 
@@ -326,11 +359,16 @@ export class Raft {
     this.reset(term);
     this.lead = lead;
     this.state = "follower";
-    this.logger.info(`${this.id} became follower at term ${this.term}` + (lead ? ` (leader ${lead})` : ""));
+    this.logger.info(
+      `${this.id} became follower at term ${this.term}` +
+        (lead ? ` (leader ${lead})` : ""),
+    );
   }
 
   becomeCandidate(): void {
-    if (this.state === "leader") throw new RaftInvariantError("invalid transition [leader -> candidate]");
+    if (this.state === "leader") {
+      throw new RaftInvariantError("invalid transition [leader -> candidate]");
+    }
     this.reset(this.term + 1);
     this.vote = this.id;
     this.state = "candidate";
@@ -338,7 +376,11 @@ export class Raft {
   }
 
   becomePreCandidate(): void {
-    if (this.state === "leader") throw new RaftInvariantError("invalid transition [leader -> pre-candidate]");
+    if (this.state === "leader") {
+      throw new RaftInvariantError(
+        "invalid transition [leader -> pre-candidate]",
+      );
+    }
     // A pre-candidate keeps its term and vote: it only asks whether it could win.
     this.prs.resetVotes();
     this.lead = NONE;
@@ -347,7 +389,9 @@ export class Raft {
   }
 
   becomeLeader(): void {
-    if (this.state === "follower") throw new RaftInvariantError("invalid transition [follower -> leader]");
+    if (this.state === "follower") {
+      throw new RaftInvariantError("invalid transition [follower -> leader]");
+    }
     this.reset(this.term);
     this.lead = this.id;
     this.state = "leader";
@@ -365,7 +409,8 @@ export class Raft {
   }
 
   private resetRandomizedElectionTimeout(): void {
-    this.randomizedElectionTimeout = this.electionTimeout + Math.floor(this.random() * this.electionTimeout);
+    this.randomizedElectionTimeout = this.electionTimeout +
+      Math.floor(this.random() * this.electionTimeout);
   }
 
   private abortLeaderTransfer(): void {
@@ -375,7 +420,8 @@ export class Raft {
   /** Whether this node may become leader: a voter with no unpersisted snapshot. */
   promotable(): boolean {
     const pr = this.prs.progress.get(this.id);
-    return pr !== undefined && !pr.isLearner && !this.raftLog.hasPendingSnapshot();
+    return pr !== undefined && !pr.isLearner &&
+      !this.raftLog.hasPendingSnapshot();
   }
 
   // ---- ticking ----
@@ -387,7 +433,10 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (
+      this.promotable() &&
+      this.electionElapsed >= this.randomizedElectionTimeout
+    ) {
       this.electionElapsed = 0;
       this.hup(this.preVote ? "preElection" : "election");
     }
@@ -401,7 +450,9 @@ export class Raft {
       if (this.checkQuorum) this.stepLeaderCheckQuorum();
       // A transfer that did not finish within an election timeout is abandoned.
       if (this.state === "leader" && this.leadTransferee !== NONE) {
-        this.logger.info(`${this.id} abandons leadership transfer to ${this.leadTransferee}`);
+        this.logger.info(
+          `${this.id} abandons leadership transfer to ${this.leadTransferee}`,
+        );
         this.abortLeaderTransfer();
       }
     }
@@ -424,10 +475,14 @@ export class Raft {
       return;
     }
     if (this.hasUnappliedConfChanges()) {
-      this.logger.warn(`${this.id} cannot campaign at term ${this.term}: committed conf changes are not applied yet`);
+      this.logger.warn(
+        `${this.id} cannot campaign at term ${this.term}: committed conf changes are not applied yet`,
+      );
       return;
     }
-    this.logger.info(`${this.id} is starting a new election at term ${this.term}`);
+    this.logger.info(
+      `${this.id} is starting a new election at term ${this.term}`,
+    );
     this.campaign(t);
   }
 
@@ -437,13 +492,17 @@ export class Raft {
     const lo = Math.max(log.applied + 1, log.firstIndex());
     if (lo > log.committed) return false;
     const ents = log.slice(lo, log.committed + 1, Infinity);
-    for (let i = 0; i < ents.length; i++) if (ents[i].type === "confChange") return true;
+    for (let i = 0; i < ents.length; i++) {
+      if (ents[i].type === "confChange") return true;
+    }
     return false;
   }
 
   campaign(t: CampaignType): void {
     if (!this.promotable()) {
-      this.logger.warn(`${this.id} is unpromotable; campaign() should have been called`);
+      this.logger.warn(
+        `${this.id} is unpromotable; campaign() should have been called`,
+      );
       return;
     }
     let voteType: "vote" | "preVote";
@@ -468,14 +527,29 @@ export class Raft {
     const lastTerm = this.raftLog.lastTerm();
     for (const id of this.prs.voterIds()) {
       if (id === this.id) continue;
-      const m: Message = { type: voteType, to: id, from: NONE, term, index: lastIndex, logTerm: lastTerm };
+      const m: Message = {
+        type: voteType,
+        to: id,
+        from: NONE,
+        term,
+        index: lastIndex,
+        logTerm: lastTerm,
+      };
       if (t === "transfer") m.context = CAMPAIGN_TRANSFER;
       this.send(m);
     }
   }
 
-  private poll(id: NodeId, t: "voteResp" | "preVoteResp", granted: boolean): "pending" | "won" | "lost" {
-    this.logger.debug(`${this.id} received ${t} ${granted ? "grant" : "rejection"} from ${id} at term ${this.term}`);
+  private poll(
+    id: NodeId,
+    t: "voteResp" | "preVoteResp",
+    granted: boolean,
+  ): "pending" | "won" | "lost" {
+    this.logger.debug(
+      `${this.id} received ${t} ${
+        granted ? "grant" : "rejection"
+      } from ${id} at term ${this.term}`,
+    );
     this.prs.recordVote(id, granted);
     return this.prs.tallyVotes().result;
   }
@@ -493,16 +567,31 @@ export class Raft {
 
   private handleVoteRequest(m: Message): void {
     const t = m.type === "vote" ? "voteResp" : "preVoteResp";
-    if (this.voteAllowed(m) && this.raftLog.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) {
+    if (
+      this.voteAllowed(m) &&
+      this.raftLog.isUpToDate(m.index ?? 0, m.logTerm ?? 0)
+    ) {
       // A granted pre-vote answers in the future term so the pre-candidate counts it.
-      this.send({ type: t, to: m.from, from: NONE, term: m.term, reject: false });
+      this.send({
+        type: t,
+        to: m.from,
+        from: NONE,
+        term: m.term,
+        reject: false,
+      });
       if (m.type === "vote") {
         // Only record real votes, and give the candidate time to win.
         this.electionElapsed = 0;
         this.vote = m.from;
       }
     } else {
-      this.send({ type: t, to: m.from, from: NONE, term: this.term, reject: true });
+      this.send({
+        type: t,
+        to: m.from,
+        from: NONE,
+        term: this.term,
+        reject: true,
+      });
     }
   }
 
@@ -514,7 +603,8 @@ export class Raft {
     } else if (m.term > this.term) {
       if (m.type === "vote" || m.type === "preVote") {
         const force = m.context === CAMPAIGN_TRANSFER;
-        const inLease = this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
+        const inLease = this.checkQuorum && this.lead !== NONE &&
+          this.electionElapsed < this.electionTimeout;
         if (!force && inLease) {
           // We heard from a live leader within the minimum election timeout:
           // don't let a (possibly partitioned-and-back) node disrupt it.
@@ -529,8 +619,11 @@ export class Raft {
       } else if (m.type === "preVoteResp" && !m.reject) {
         // A granted pre-vote carries the term we asked about; it is not a newer term.
       } else {
-        this.logger.info(`${this.id} [term: ${this.term}] received ${m.type} with higher term ${m.term} from ${m.from}`);
-        const fromLeader = m.type === "app" || m.type === "heartbeat" || m.type === "snap";
+        this.logger.info(
+          `${this.id} [term: ${this.term}] received ${m.type} with higher term ${m.term} from ${m.from}`,
+        );
+        const fromLeader = m.type === "app" || m.type === "heartbeat" ||
+          m.type === "snap";
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.term) {
@@ -542,7 +635,13 @@ export class Raft {
         this.send({ type: "appResp", to: m.from, from: NONE, term: 0 });
       } else if (m.type === "preVote") {
         // Answer so the pre-candidate learns our term instead of waiting forever.
-        this.send({ type: "preVoteResp", to: m.from, from: NONE, term: this.term, reject: true });
+        this.send({
+          type: "preVoteResp",
+          to: m.from,
+          from: NONE,
+          term: this.term,
+          reject: true,
+        });
       }
       return;
     }
@@ -604,7 +703,11 @@ export class Raft {
       case "snapStatus":
         if (pr.state !== "snapshot") return;
         if (m.reject) pr.pendingSnapshot = 0;
-        this.logger.debug(`${this.id} snapshot ${m.reject ? "failed" : "succeeded"} for ${m.from} [${pr}]`);
+        this.logger.debug(
+          `${this.id} snapshot ${
+            m.reject ? "failed" : "succeeded"
+          } for ${m.from} [${pr}]`,
+        );
         pr.becomeProbe();
         // Wait for the follower to answer (heartbeat or append) before probing again.
         pr.probeSent = true;
@@ -621,18 +724,28 @@ export class Raft {
 
   private stepLeaderCheckQuorum(): void {
     if (!this.prs.quorumActive(this.id)) {
-      this.logger.warn(`${this.id} stepped down to follower since quorum is not active`);
+      this.logger.warn(
+        `${this.id} stepped down to follower since quorum is not active`,
+      );
       this.becomeFollower(this.term, NONE);
     }
     // Everyone (but us) must show signs of life again before the next check.
-    for (const [id, pr] of this.prs.progress) if (id !== this.id) pr.recentActive = false;
+    for (const [id, pr] of this.prs.progress) {
+      if (id !== this.id) pr.recentActive = false;
+    }
   }
 
   private handleProposal(m: Message): void {
     const entries = m.entries ?? [];
-    if (entries.length === 0) throw new InvalidMessageError("proposal without entries");
-    if (!this.prs.progress.has(this.id)) throw new ProposalDroppedError("not a member");
-    if (this.leadTransferee !== NONE) throw new ProposalDroppedError("leadership transfer in progress");
+    if (entries.length === 0) {
+      throw new InvalidMessageError("proposal without entries");
+    }
+    if (!this.prs.progress.has(this.id)) {
+      throw new ProposalDroppedError("not a member");
+    }
+    if (this.leadTransferee !== NONE) {
+      throw new ProposalDroppedError("leadership transfer in progress");
+    }
     const local = this.isLocalRequest(m);
     // Decide everything before changing anything, so a refusal leaves no trace.
     let pendingConfIndex = this.pendingConfIndex;
@@ -648,7 +761,9 @@ export class Raft {
             );
           }
           // A forwarded conf change cannot be refused to its proposer: it becomes a no-op entry.
-          this.logger.info(`${this.id} ignoring forwarded conf change: one is pending until ${pendingConfIndex}`);
+          this.logger.info(
+            `${this.id} ignoring forwarded conf change: one is pending until ${pendingConfIndex}`,
+          );
           accepted[i] = { term: 0, index: 0, type: "normal", data: "" };
           continue;
         }
@@ -666,7 +781,14 @@ export class Raft {
     const li = this.raftLog.lastIndex();
     const ents: Entry[] = new Array(es.length);
     // Fresh objects: the inputs may belong to a message we must not modify.
-    for (let i = 0; i < es.length; i++) ents[i] = { term: this.term, index: li + 1 + i, type: es[i].type, data: es[i].data };
+    for (let i = 0; i < es.length; i++) {
+      ents[i] = {
+        term: this.term,
+        index: li + 1 + i,
+        type: es[i].type,
+        data: es[i].data,
+      };
+    }
     const last = this.raftLog.append(ents);
     this.prs.progress.get(this.id)?.maybeUpdate(last);
     // A single-voter cluster commits right away.
@@ -675,8 +797,12 @@ export class Raft {
 
   /** Advances the commit index to what a quorum holds, if that entry is of our term. */
   private maybeCommit(): boolean {
-    if (!this.raftLog.maybeCommit(this.prs.committed(), this.term)) return false;
-    if (this.state === "leader" && this.pendingReadIndexMessages.length !== 0) this.releasePendingReadIndexMessages();
+    if (!this.raftLog.maybeCommit(this.prs.committed(), this.term)) {
+      return false;
+    }
+    if (this.state === "leader" && this.pendingReadIndexMessages.length !== 0) {
+      this.releasePendingReadIndexMessages();
+    }
     return true;
   }
 
@@ -713,7 +839,9 @@ export class Raft {
     const ctx = m.context ?? "";
     this.readOnly.addRequest(this.raftLog.committed, m);
     this.readOnly.recvAck(this.id, ctx);
-    for (const id of this.prs.ids()) if (id !== this.id) this.sendHeartbeat(id, ctx);
+    for (const id of this.prs.ids()) {
+      if (id !== this.id) this.sendHeartbeat(id, ctx);
+    }
   }
 
   private respondReadIndex(req: Message, index: number): void {
@@ -721,7 +849,14 @@ export class Raft {
     if (this.isLocalRequest(req)) {
       this.readStates.push({ index, requestCtx: ctx });
     } else {
-      this.send({ type: "readIndexResp", to: req.from, from: NONE, term: 0, index, context: ctx });
+      this.send({
+        type: "readIndexResp",
+        to: req.from,
+        from: NONE,
+        term: 0,
+        index,
+        context: ctx,
+      });
     }
   }
 
@@ -731,12 +866,26 @@ export class Raft {
     if (m.reject) {
       // Fast backtracking: the follower says where its log might match ours.
       let nextProbeIdx = m.rejectHint ?? 0;
-      if ((m.logTerm ?? 0) > 0) nextProbeIdx = this.raftLog.findConflictByTerm(nextProbeIdx, m.logTerm!);
+      if ((m.logTerm ?? 0) > 0) {
+        nextProbeIdx = this.raftLog.findConflictByTerm(
+          nextProbeIdx,
+          m.logTerm!,
+        );
+      }
       if (pr.maybeDecrTo(index, nextProbeIdx)) {
-        this.logger.debug(`${this.id} decreased progress of ${m.from} to [${pr}]`);
+        this.logger.debug(
+          `${this.id} decreased progress of ${m.from} to [${pr}]`,
+        );
         if (pr.state === "replicate") pr.becomeProbe();
         this.sendAppend(m.from);
       }
+      return;
+    }
+    if (index > this.raftLog.lastIndex()) {
+      // We never sent that far: a confused or forged response. Ignore it rather than trust it.
+      this.logger.warn(
+        `${this.id} ignored appResp from ${m.from} for index ${index} beyond our last index`,
+      );
       return;
     }
     const oldPaused = pr.isPaused();
@@ -744,10 +893,14 @@ export class Raft {
     if (pr.state === "probe") {
       pr.becomeReplicate();
     } else if (
-      pr.state === "snapshot" && (pr.match >= pr.pendingSnapshot || pr.match + 1 >= this.raftLog.firstIndex())
+      pr.state === "snapshot" &&
+      (pr.match >= pr.pendingSnapshot ||
+        pr.match + 1 >= this.raftLog.firstIndex())
     ) {
       // The follower caught up past the snapshot: plain appends work again.
-      this.logger.debug(`${this.id} recovered from needing snapshot, resumed sending replication messages to ${m.from}`);
+      this.logger.debug(
+        `${this.id} recovered from needing snapshot, resumed sending replication messages to ${m.from}`,
+      );
       pr.becomeProbe();
       pr.becomeReplicate();
     } else if (pr.state === "replicate") {
@@ -760,8 +913,12 @@ export class Raft {
       this.sendAppend(m.from);
     }
     while (this.maybeSendAppend(m.from, false)) { /* fill the pipeline */ }
-    if (m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()) {
-      this.logger.info(`${this.id} sent timeoutNow to ${m.from} after it caught up`);
+    if (
+      m.from === this.leadTransferee && pr.match === this.raftLog.lastIndex()
+    ) {
+      this.logger.info(
+        `${this.id} sent timeoutNow to ${m.from} after it caught up`,
+      );
       this.sendTimeoutNow(m.from);
     }
   }
@@ -770,17 +927,23 @@ export class Raft {
     pr.recentActive = true;
     pr.probeSent = false;
     // The follower is alive: make room for at least one more append.
-    if (pr.state === "replicate" && pr.inflights.full()) pr.inflights.freeFirstOne();
+    if (pr.state === "replicate" && pr.inflights.full()) {
+      pr.inflights.freeFirstOne();
+    }
     if (pr.match < this.raftLog.lastIndex()) this.sendAppend(m.from);
     if (m.context === undefined) return;
     const acks = this.readOnly.recvAck(m.from, m.context);
     if (!acks || !this.prs.hasQuorum(acks)) return;
-    for (const rs of this.readOnly.advance(m.context)) this.respondReadIndex(rs.req, rs.index);
+    for (const rs of this.readOnly.advance(m.context)) {
+      this.respondReadIndex(rs.req, rs.index);
+    }
   }
 
   private handleTransferLeader(m: Message, pr: Progress): void {
     if (pr.isLearner) {
-      this.logger.debug(`${this.id} is learner. Ignored transferring leadership`);
+      this.logger.debug(
+        `${this.id} is learner. Ignored transferring leadership`,
+      );
       return;
     }
     const transferee = m.from;
@@ -793,7 +956,9 @@ export class Raft {
     // The transfer must finish within one election timeout.
     this.electionElapsed = 0;
     this.leadTransferee = transferee;
-    this.logger.info(`${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`);
+    this.logger.info(
+      `${this.id} [term ${this.term}] starts to transfer leadership to ${transferee}`,
+    );
     if (pr.match === this.raftLog.lastIndex()) this.sendTimeoutNow(transferee);
     else this.sendAppend(transferee);
   }
@@ -803,7 +968,9 @@ export class Raft {
   }
 
   private stepCandidate(m: Message): void {
-    const myVoteResp = this.state === "preCandidate" ? "preVoteResp" : "voteResp";
+    const myVoteResp = this.state === "preCandidate"
+      ? "preVoteResp"
+      : "voteResp";
     switch (m.type) {
       case "prop":
         throw new ProposalDroppedError("no leader");
@@ -840,7 +1007,9 @@ export class Raft {
         return;
       }
       case "timeoutNow":
-        this.logger.debug(`${this.id} ignored timeoutNow from ${m.from}: not a follower`);
+        this.logger.debug(
+          `${this.id} ignored timeoutNow from ${m.from}: not a follower`,
+        );
         return;
     }
   }
@@ -849,8 +1018,16 @@ export class Raft {
     switch (m.type) {
       case "prop":
         if (this.lead === NONE) throw new ProposalDroppedError("no leader");
-        if (this.disableProposalForwarding) throw new ProposalDroppedError("proposal forwarding is disabled");
-        this.send({ type: "prop", to: this.lead, from: m.from, term: 0, entries: m.entries });
+        if (this.disableProposalForwarding) {
+          throw new ProposalDroppedError("proposal forwarding is disabled");
+        }
+        this.send({
+          type: "prop",
+          to: this.lead,
+          from: m.from,
+          term: 0,
+          entries: m.entries,
+        });
         return;
       case "app":
         this.electionElapsed = 0;
@@ -869,25 +1046,47 @@ export class Raft {
         return;
       case "transferLeader":
         if (this.lead === NONE) {
-          this.logger.info(`${this.id} no leader at term ${this.term}; dropping leader transfer msg`);
+          this.logger.info(
+            `${this.id} no leader at term ${this.term}; dropping leader transfer msg`,
+          );
           return;
         }
-        this.send({ type: "transferLeader", to: this.lead, from: m.from, term: 0 });
+        this.send({
+          type: "transferLeader",
+          to: this.lead,
+          from: m.from,
+          term: 0,
+        });
         return;
       case "timeoutNow":
         // The leader hands over to us: campaign now, without pre-vote, forcing past leases.
-        this.logger.info(`${this.id} [term ${this.term}] received timeoutNow from ${m.from}; starting election`);
-        if (this.promotable() && !this.hasUnappliedConfChanges()) this.campaign("transfer");
+        this.logger.info(
+          `${this.id} [term ${this.term}] received timeoutNow from ${m.from}; starting election`,
+        );
+        if (this.promotable() && !this.hasUnappliedConfChanges()) {
+          this.campaign("transfer");
+        }
         return;
       case "readIndex":
         if (this.lead === NONE) {
-          if (this.isLocalRequest(m)) throw new ProposalDroppedError("no leader");
+          if (this.isLocalRequest(m)) {
+            throw new ProposalDroppedError("no leader");
+          }
           return;
         }
-        this.send({ type: "readIndex", to: this.lead, from: m.from, term: 0, context: m.context ?? "" });
+        this.send({
+          type: "readIndex",
+          to: this.lead,
+          from: m.from,
+          term: 0,
+          context: m.context ?? "",
+        });
         return;
       case "readIndexResp":
-        this.readStates.push({ index: m.index ?? 0, requestCtx: m.context ?? "" });
+        this.readStates.push({
+          index: m.index ?? 0,
+          requestCtx: m.context ?? "",
+        });
         return;
     }
   }
@@ -896,12 +1095,29 @@ export class Raft {
     const index = m.index ?? 0;
     if (index < this.raftLog.committed) {
       // Old news: tell the leader where we are.
-      this.send({ type: "appResp", to: m.from, from: NONE, term: 0, index: this.raftLog.committed });
+      this.send({
+        type: "appResp",
+        to: m.from,
+        from: NONE,
+        term: 0,
+        index: this.raftLog.committed,
+      });
       return;
     }
-    const lastNew = this.raftLog.maybeAppend(index, m.logTerm ?? 0, m.commit ?? 0, m.entries ?? []);
+    const lastNew = this.raftLog.maybeAppend(
+      index,
+      m.logTerm ?? 0,
+      m.commit ?? 0,
+      m.entries ?? [],
+    );
     if (lastNew >= 0) {
-      this.send({ type: "appResp", to: m.from, from: NONE, term: 0, index: lastNew });
+      this.send({
+        type: "appResp",
+        to: m.from,
+        from: NONE,
+        term: 0,
+        index: lastNew,
+      });
       return;
     }
     // Consistency check failed. Hint the largest index that might still match:
@@ -911,7 +1127,9 @@ export class Raft {
     hintIndex = this.raftLog.findConflictByTerm(hintIndex, m.logTerm ?? 0);
     const hintTerm = this.raftLog.termOrZero(hintIndex);
     this.logger.debug(
-      `${this.id} [logterm: ${this.raftLog.termOrZero(index)}, index: ${index}] rejected app [logterm: ${m.logTerm}, index: ${index}] from ${m.from}`,
+      `${this.id} [logterm: ${
+        this.raftLog.termOrZero(index)
+      }, index: ${index}] rejected app [logterm: ${m.logTerm}, index: ${index}] from ${m.from}`,
     );
     this.send({
       type: "appResp",
@@ -927,7 +1145,12 @@ export class Raft {
 
   private handleHeartbeat(m: Message): void {
     this.raftLog.commitTo(m.commit ?? 0);
-    const resp: Message = { type: "heartbeatResp", to: m.from, from: NONE, term: 0 };
+    const resp: Message = {
+      type: "heartbeatResp",
+      to: m.from,
+      from: NONE,
+      term: 0,
+    };
     if (m.context !== undefined) resp.context = m.context;
     this.send(resp);
   }
@@ -938,12 +1161,24 @@ export class Raft {
       this.logger.info(
         `${this.id} [commit: ${this.raftLog.committed}] restored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`,
       );
-      this.send({ type: "appResp", to: m.from, from: NONE, term: 0, index: this.raftLog.lastIndex() });
+      this.send({
+        type: "appResp",
+        to: m.from,
+        from: NONE,
+        term: 0,
+        index: this.raftLog.lastIndex(),
+      });
     } else {
       this.logger.info(
         `${this.id} [commit: ${this.raftLog.committed}] ignored snapshot [index: ${s.metadata.index}, term: ${s.metadata.term}]`,
       );
-      this.send({ type: "appResp", to: m.from, from: NONE, term: 0, index: this.raftLog.committed });
+      this.send({
+        type: "appResp",
+        to: m.from,
+        from: NONE,
+        term: 0,
+        index: this.raftLog.committed,
+      });
     }
   }
 
@@ -951,13 +1186,19 @@ export class Raft {
   private restore(s: Snapshot): boolean {
     if (s.metadata.index <= this.raftLog.committed) return false;
     if (this.state !== "follower") {
-      this.logger.warn(`${this.id} attempted to restore snapshot as ${this.state}; ignored`);
+      this.logger.warn(
+        `${this.id} attempted to restore snapshot as ${this.state}; ignored`,
+      );
       return false;
     }
     const cs = s.metadata.confState;
-    if (!cs.voters.includes(this.id) && !(cs.learners ?? []).includes(this.id)) {
+    if (
+      !cs.voters.includes(this.id) && !(cs.learners ?? []).includes(this.id)
+    ) {
       // A snapshot from before we were added (or after we were removed): useless to us.
-      this.logger.warn(`${this.id} attempted to restore snapshot but it is not in the ConfState; ignored`);
+      this.logger.warn(
+        `${this.id} attempted to restore snapshot but it is not in the ConfState; ignored`,
+      );
       return false;
     }
     if (this.raftLog.matchTerm(s.metadata.index, s.metadata.term)) {
@@ -1005,7 +1246,9 @@ export class Raft {
     // The quorum may have shrunk (commit may advance); new members need probing.
     this.maybeCommit();
     this.bcastAppend();
-    if (this.leadTransferee !== NONE && !this.prs.voters.has(this.leadTransferee)) this.abortLeaderTransfer();
+    if (
+      this.leadTransferee !== NONE && !this.prs.voters.has(this.leadTransferee)
+    ) this.abortLeaderTransfer();
     return cs;
   }
 
@@ -1024,10 +1267,14 @@ export class Raft {
       }
     }
     if (best !== NONE && bestMatch === this.raftLog.lastIndex()) {
-      this.logger.info(`${this.id} was removed from the configuration; handing leadership to ${best}`);
+      this.logger.info(
+        `${this.id} was removed from the configuration; handing leadership to ${best}`,
+      );
       this.sendTimeoutNow(best);
     } else {
-      this.logger.info(`${this.id} was removed from the configuration; stepping down`);
+      this.logger.info(
+        `${this.id} was removed from the configuration; stepping down`,
+      );
     }
     this.becomeFollower(this.term, NONE);
   }

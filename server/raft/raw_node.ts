@@ -2,7 +2,12 @@
 // propose(), ... Output: a Ready holding everything to persist, send and
 // apply, acknowledged with advance(). Not thread-safe, no I/O, no timers.
 
-import { ProposalDroppedError, RaftInvariantError, StepLocalMessageError, StepPeerNotFoundError } from "./errors.ts";
+import {
+  ProposalDroppedError,
+  RaftInvariantError,
+  StepLocalMessageError,
+  StepPeerNotFoundError,
+} from "./errors.ts";
 import { Raft, type RaftConfig } from "./raft.ts";
 import {
   type ConfChange,
@@ -25,7 +30,11 @@ import { validateConfChange, validateMessage } from "./validate.ts";
 
 /** The data of a confChange entry: a canonical JSON encoding of the ConfChange. */
 export function encodeConfChange(cc: ConfChange): string {
-  return JSON.stringify({ type: cc.type, nodeId: cc.nodeId, context: cc.context });
+  return JSON.stringify({
+    type: cc.type,
+    nodeId: cc.nodeId,
+    context: cc.context,
+  });
 }
 
 /** Decodes (and validates) the data of a confChange entry. */
@@ -46,7 +55,8 @@ export class RawNode {
   constructor(config: RaftConfig) {
     this.raft = new Raft(config);
     const storage = config.storage;
-    const fresh = storage.lastIndex() === 0 && isEmptyHardState(this.raft.hardState()) &&
+    const fresh = storage.lastIndex() === 0 &&
+      isEmptyHardState(this.raft.hardState()) &&
       storage.snapshot().metadata.index === 0;
     if (config.peers && config.peers.length > 0 && fresh) {
       this.bootstrap(config.peers);
@@ -76,7 +86,9 @@ export class RawNode {
     }));
     r.raftLog.append(ents);
     r.raftLog.committed = ents.length;
-    for (const id of ids) r.applyConfChange({ type: "addNode", nodeId: id, context: "" });
+    for (const id of ids) {
+      r.applyConfChange({ type: "addNode", nodeId: id, context: "" });
+    }
   }
 
   tick(): void {
@@ -90,7 +102,9 @@ export class RawNode {
 
   /** Proposes data to be appended to the log. Throws ProposalDroppedError if it cannot be accepted or forwarded. */
   propose(data: string): void {
-    if (typeof data !== "string") throw new TypeError("raft: proposal data must be a string");
+    if (typeof data !== "string") {
+      throw new TypeError("raft: proposal data must be a string");
+    }
     this.raft.step({
       type: "prop",
       to: NONE,
@@ -112,7 +126,12 @@ export class RawNode {
       to: NONE,
       from: this.raft.id,
       term: 0,
-      entries: [{ term: 0, index: 0, type: "confChange", data: encodeConfChange(cc) }],
+      entries: [{
+        term: 0,
+        index: 0,
+        type: "confChange",
+        data: encodeConfChange(cc),
+      }],
     });
   }
 
@@ -140,7 +159,9 @@ export class RawNode {
       this.raft.step(m);
     } catch (e) {
       if (e instanceof ProposalDroppedError) {
-        this.raft.logger.debug(`${this.raft.id} dropped a forwarded ${m.type} from ${m.from}: ${e.reason}`);
+        this.raft.logger.debug(
+          `${this.raft.id} dropped a forwarded ${m.type} from ${m.from}: ${e.reason}`,
+        );
         return;
       }
       throw e;
@@ -155,9 +176,17 @@ export class RawNode {
    * silently: callers need a timeout.
    */
   readIndex(requestCtx: string): void {
-    if (typeof requestCtx !== "string") throw new TypeError("raft: requestCtx must be a string");
+    if (typeof requestCtx !== "string") {
+      throw new TypeError("raft: requestCtx must be a string");
+    }
     if (this.raft.lead === NONE) throw new ProposalDroppedError("no leader");
-    this.raft.step({ type: "readIndex", to: NONE, from: this.raft.id, term: 0, context: requestCtx });
+    this.raft.step({
+      type: "readIndex",
+      to: NONE,
+      from: this.raft.id,
+      term: 0,
+      context: requestCtx,
+    });
   }
 
   /** Asks the leader to hand leadership to `to` (from any member; followers forward it). */
@@ -172,18 +201,33 @@ export class RawNode {
 
   /** The application finished (or failed) sending a snapshot to `id`. */
   reportSnapshot(id: NodeId, status: "finish" | "failure"): void {
-    this.raft.step({ type: "snapStatus", to: NONE, from: id, term: 0, reject: status === "failure" });
+    this.raft.step({
+      type: "snapStatus",
+      to: NONE,
+      from: id,
+      term: 0,
+      reject: status === "failure",
+    });
   }
 
   hasReady(): boolean {
     const r = this.raft;
-    if (r.lead !== this.prevSoftState.leader || r.state !== this.prevSoftState.state) return true;
+    if (
+      r.lead !== this.prevSoftState.leader ||
+      r.state !== this.prevSoftState.state
+    ) return true;
     const ps = this.prevHardState;
-    if (r.term !== ps.term || r.vote !== ps.vote || r.raftLog.committed !== ps.commit) {
+    if (
+      r.term !== ps.term || r.vote !== ps.vote ||
+      r.raftLog.committed !== ps.commit
+    ) {
       if (!isEmptyHardState(r.hardState())) return true;
     }
     if (r.raftLog.hasPendingSnapshot()) return true;
-    if (r.msgs.length !== 0 || r.raftLog.unstable.entries.length !== 0 || r.readStates.length !== 0) return true;
+    if (
+      r.msgs.length !== 0 || r.raftLog.unstable.entries.length !== 0 ||
+      r.readStates.length !== 0
+    ) return true;
     if (r.hasPendingAppends()) return true;
     return r.raftLog.hasNextCommittedEnts();
   }
@@ -193,7 +237,9 @@ export class RawNode {
    * before the next call to ready().
    */
   ready(): Ready {
-    if (this.readyOutstanding) throw new RaftInvariantError("ready() called again before advance()");
+    if (this.readyOutstanding) {
+      throw new RaftInvariantError("ready() called again before advance()");
+    }
     const r = this.raft;
     r.flushPendingAppends();
     const rd: Ready = {
@@ -204,16 +250,23 @@ export class RawNode {
       mustSync: false,
     };
     const ss = r.softState();
-    if (ss.leader !== this.prevSoftState.leader || ss.state !== this.prevSoftState.state) {
+    if (
+      ss.leader !== this.prevSoftState.leader ||
+      ss.state !== this.prevSoftState.state
+    ) {
       rd.softState = ss;
       this.prevSoftState = ss;
     }
     const hs = r.hardState();
-    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) rd.hardState = hs;
+    if (!isEmptyHardState(hs) && !hardStateEqual(hs, this.prevHardState)) {
+      rd.hardState = hs;
+    }
     const snap = r.raftLog.unstable.snapshot;
     if (snap) rd.snapshot = snap;
     rd.mustSync = rd.entries.length !== 0 || rd.snapshot !== undefined ||
-      (rd.hardState !== undefined && (hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote));
+      (rd.hardState !== undefined &&
+        (hs.term !== this.prevHardState.term ||
+          hs.vote !== this.prevHardState.vote));
     r.msgs = [];
     r.readStates = [];
     this.readyOutstanding = true;
@@ -222,7 +275,9 @@ export class RawNode {
 
   /** The application handled rd: its entries are stable and its committed entries applied. */
   advance(rd: Ready): void {
-    if (!this.readyOutstanding) throw new RaftInvariantError("advance() without a pending ready()");
+    if (!this.readyOutstanding) {
+      throw new RaftInvariantError("advance() without a pending ready()");
+    }
     this.readyOutstanding = false;
     const log = this.raft.raftLog;
     if (rd.hardState) this.prevHardState = rd.hardState;

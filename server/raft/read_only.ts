@@ -48,7 +48,9 @@ export class ReadOnly {
 
   /** The context of the newest pending request: heartbeats carry it. */
   lastPendingRequestCtx(): string | undefined {
-    return this.queue.length === 0 ? undefined : this.queue[this.queue.length - 1];
+    return this.queue.length === 0
+      ? undefined
+      : this.queue[this.queue.length - 1];
   }
 
   get size(): number {

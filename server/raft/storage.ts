@@ -2,7 +2,12 @@
 // implementation of it. The application writes to storage (append,
 // setHardState, applySnapshot) while handling a Ready; raft only reads.
 
-import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from "./errors.ts";
+import {
+  CompactedError,
+  RaftInvariantError,
+  SnapshotOutOfDateError,
+  UnavailableError,
+} from "./errors.ts";
 import type { ConfState, Entry, HardState, Snapshot } from "./types.ts";
 import { limitSize, pushAll } from "./util.ts";
 
@@ -24,7 +29,10 @@ export interface Storage {
 }
 
 function emptySnapshot(): Snapshot {
-  return { metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } }, data: "" };
+  return {
+    metadata: { index: 0, term: 0, confState: { voters: [], learners: [] } },
+    data: "",
+  };
 }
 
 /**
@@ -37,7 +45,10 @@ export class MemoryStorage implements Storage {
   private ents: Entry[] = [{ term: 0, index: 0, type: "normal", data: "" }];
 
   initialState(): { hardState: HardState; confState: ConfState } {
-    return { hardState: { ...this.hardState }, confState: this.snap.metadata.confState };
+    return {
+      hardState: { ...this.hardState },
+      confState: this.snap.metadata.confState,
+    };
   }
 
   setHardState(hs: HardState): void {
@@ -53,7 +64,9 @@ export class MemoryStorage implements Storage {
     const offset = this.ents[0].index;
     if (lo <= offset) throw new CompactedError();
     if (hi > this.lastIndex() + 1) {
-      throw new UnavailableError(`entries hi(${hi}) is out of bound lastindex(${this.lastIndex()})`);
+      throw new UnavailableError(
+        `entries hi(${hi}) is out of bound lastindex(${this.lastIndex()})`,
+      );
     }
     // Only the dummy entry: nothing is stored yet.
     if (this.ents.length === 1) throw new UnavailableError();
@@ -81,9 +94,16 @@ export class MemoryStorage implements Storage {
 
   /** Replaces the whole content with a snapshot (e.g. one received from the leader). */
   applySnapshot(s: Snapshot): void {
-    if (this.snap.metadata.index >= s.metadata.index) throw new SnapshotOutOfDateError();
+    if (this.snap.metadata.index >= s.metadata.index) {
+      throw new SnapshotOutOfDateError();
+    }
     this.snap = s;
-    this.ents = [{ term: s.metadata.term, index: s.metadata.index, type: "normal", data: "" }];
+    this.ents = [{
+      term: s.metadata.term,
+      index: s.metadata.index,
+      type: "normal",
+      data: "",
+    }];
   }
 
   /**
@@ -91,18 +111,27 @@ export class MemoryStorage implements Storage {
    * already be in storage). Usually followed by compact(). `cs` is the
    * configuration in effect at `index`.
    */
-  createSnapshot(index: number, cs: ConfState | undefined, data: string): Snapshot {
+  createSnapshot(
+    index: number,
+    cs: ConfState | undefined,
+    data: string,
+  ): Snapshot {
     if (index <= this.snap.metadata.index) throw new SnapshotOutOfDateError();
     const offset = this.ents[0].index;
     if (index > this.lastIndex()) {
-      throw new RaftInvariantError(`snapshot ${index} is out of bound lastindex(${this.lastIndex()})`);
+      throw new RaftInvariantError(
+        `snapshot ${index} is out of bound lastindex(${this.lastIndex()})`,
+      );
     }
     const confState = cs ?? this.snap.metadata.confState;
     this.snap = {
       metadata: {
         index,
         term: this.ents[index - offset].term,
-        confState: { voters: [...confState.voters], learners: [...(confState.learners ?? [])] },
+        confState: {
+          voters: [...confState.voters],
+          learners: [...(confState.learners ?? [])],
+        },
       },
       data,
     };
@@ -114,10 +143,17 @@ export class MemoryStorage implements Storage {
     const offset = this.ents[0].index;
     if (compactIndex <= offset) throw new CompactedError();
     if (compactIndex > this.lastIndex()) {
-      throw new RaftInvariantError(`compact ${compactIndex} is out of bound lastindex(${this.lastIndex()})`);
+      throw new RaftInvariantError(
+        `compact ${compactIndex} is out of bound lastindex(${this.lastIndex()})`,
+      );
     }
     const i = compactIndex - offset;
-    const kept: Entry[] = [{ term: this.ents[i].term, index: this.ents[i].index, type: "normal", data: "" }];
+    const kept: Entry[] = [{
+      term: this.ents[i].term,
+      index: this.ents[i].index,
+      type: "normal",
+      data: "",
+    }];
     for (let j = i + 1; j < this.ents.length; j++) kept.push(this.ents[j]);
     this.ents = kept;
   }
@@ -131,7 +167,9 @@ export class MemoryStorage implements Storage {
     const first = this.firstIndex();
     const last = entries[0].index + entries.length - 1;
     if (last < first) return; // all of them are already compacted
-    if (first > entries[0].index) entries = entries.slice(first - entries[0].index);
+    if (first > entries[0].index) {
+      entries = entries.slice(first - entries[0].index);
+    }
     const offset = entries[0].index - this.ents[0].index;
     if (this.ents.length > offset) {
       this.ents = this.ents.slice(0, offset);
@@ -140,7 +178,9 @@ export class MemoryStorage implements Storage {
       pushAll(this.ents, entries);
     } else {
       throw new RaftInvariantError(
-        `missing log entry [last: ${this.lastIndex()}, append at: ${entries[0].index}]`,
+        `missing log entry [last: ${this.lastIndex()}, append at: ${
+          entries[0].index
+        }]`,
       );
     }
   }

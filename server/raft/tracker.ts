@@ -83,7 +83,10 @@ export class ProgressTracker {
   }
 
   confState(): ConfState {
-    return { voters: [...this.sortedVoterIds], learners: [...this.learners].sort() };
+    return {
+      voters: [...this.sortedVoterIds],
+      learners: [...this.learners].sort(),
+    };
   }
 
   /**
@@ -95,7 +98,9 @@ export class ProgressTracker {
     if (n === 0) return 0;
     const m = this.matchScratch;
     m.length = n;
-    for (let i = 0; i < n; i++) m[i] = this.progress.get(this.sortedVoterIds[i])?.match ?? 0;
+    for (let i = 0; i < n; i++) {
+      m[i] = this.progress.get(this.sortedVoterIds[i])?.match ?? 0;
+    }
     // Insertion sort, descending: n is tiny.
     for (let i = 1; i < n; i++) {
       const v = m[i];
@@ -144,7 +149,11 @@ export class ProgressTracker {
     }
     const q = this.quorum();
     const missing = this.sortedVoterIds.length - granted - rejected;
-    const result: VoteResult = granted >= q ? "won" : granted + missing >= q ? "pending" : "lost";
+    const result: VoteResult = granted >= q
+      ? "won"
+      : granted + missing >= q
+      ? "pending"
+      : "lost";
     return { granted, rejected, result };
   }
 

@@ -46,7 +46,11 @@ export interface Snapshot {
   data: string;
 }
 
-export type ConfChangeType = "addNode" | "removeNode" | "updateNode" | "addLearner";
+export type ConfChangeType =
+  | "addNode"
+  | "removeNode"
+  | "updateNode"
+  | "addLearner";
 
 /** context is opaque to raft (e.g. the JSON of the member's URLs). */
 export interface ConfChange {
@@ -162,7 +166,11 @@ export interface Status {
   config: ConfState;
 }
 
-export const EMPTY_HARD_STATE: Readonly<HardState> = Object.freeze({ term: 0, vote: NONE, commit: 0 });
+export const EMPTY_HARD_STATE: Readonly<HardState> = Object.freeze({
+  term: 0,
+  vote: NONE,
+  commit: 0,
+});
 
 export function isEmptyHardState(hs: HardState): boolean {
   return hs.term === 0 && hs.vote === NONE && hs.commit === 0;

@@ -30,7 +30,9 @@ export class Unstable {
   /** The term of index i, if this unstable part knows it. */
   maybeTerm(i: number): number | undefined {
     if (i < this.offset) {
-      if (this.snapshot && this.snapshot.metadata.index === i) return this.snapshot.metadata.term;
+      if (this.snapshot && this.snapshot.metadata.index === i) {
+        return this.snapshot.metadata.term;
+      }
       return undefined;
     }
     const last = this.maybeLastIndex();
@@ -53,7 +55,9 @@ export class Unstable {
   }
 
   stableSnapTo(i: number): void {
-    if (this.snapshot && this.snapshot.metadata.index === i) this.snapshot = undefined;
+    if (this.snapshot && this.snapshot.metadata.index === i) {
+      this.snapshot = undefined;
+    }
   }
 
   restore(s: Snapshot): void {

@@ -50,7 +50,9 @@ export function isResponseMessage(t: MessageType): boolean {
 }
 
 /** The response type matching a vote request type. */
-export function voteResponseType(t: "vote" | "preVote"): "voteResp" | "preVoteResp" {
+export function voteResponseType(
+  t: "vote" | "preVote",
+): "voteResp" | "preVoteResp" {
   return t === "vote" ? "voteResp" : "preVoteResp";
 }
 

@@ -12,8 +12,8 @@ import {
   newRaft,
   readMessages,
   storageWithLog,
-  TestStorage,
   type TestOptions,
+  TestStorage,
 } from "./helpers.ts";
 
 function votedFor(r: Raft): string {
@@ -23,12 +23,35 @@ function votedFor(r: Raft): string {
 for (const preVote of [false, true]) {
   Deno.test(`leader election across network shapes (preVote=${preVote})`, () => {
     const opts: TestOptions = { preVote };
-    const cases: Array<{ ids: string[]; down: string[]; logs?: Record<string, number[]>; want: string; term: number }> = [
+    const cases: Array<
+      {
+        ids: string[];
+        down: string[];
+        logs?: Record<string, number[]>;
+        want: string;
+        term: number;
+      }
+    > = [
       { ids: ["1", "2", "3"], down: [], want: "leader", term: 1 },
       { ids: ["1", "2", "3"], down: ["3"], want: "leader", term: 1 },
-      { ids: ["1", "2", "3"], down: ["2", "3"], want: preVote ? "preCandidate" : "candidate", term: preVote ? 0 : 1 },
-      { ids: ["1", "2", "3", "4"], down: ["3", "4"], want: preVote ? "preCandidate" : "candidate", term: preVote ? 0 : 1 },
-      { ids: ["1", "2", "3", "4", "5"], down: ["4", "5"], want: "leader", term: 1 },
+      {
+        ids: ["1", "2", "3"],
+        down: ["2", "3"],
+        want: preVote ? "preCandidate" : "candidate",
+        term: preVote ? 0 : 1,
+      },
+      {
+        ids: ["1", "2", "3", "4"],
+        down: ["3", "4"],
+        want: preVote ? "preCandidate" : "candidate",
+        term: preVote ? 0 : 1,
+      },
+      {
+        ids: ["1", "2", "3", "4", "5"],
+        down: ["4", "5"],
+        want: "leader",
+        term: 1,
+      },
       // Three nodes have logs further ahead (terms 1 then 2...): 1 cannot win.
       {
         ids: ["1", "2", "3", "4", "5"],
@@ -103,7 +126,8 @@ Deno.test("a candidate sends vote requests with its last index and term to every
 
 Deno.test("one vote per term: first come first served, repeat requests from the same candidate are granted", () => {
   const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]));
-  const vote = (from: string, term: number) => msg("vote", from, "1", { term, index: 0, logTerm: 0 });
+  const vote = (from: string, term: number) =>
+    msg("vote", from, "1", { term, index: 0, logTerm: 0 });
   r.step(vote("2", 1));
   r.step(vote("3", 1));
   r.step(vote("2", 1));
@@ -112,7 +136,11 @@ Deno.test("one vote per term: first come first served, repeat requests from the 
   assert.equal(r.vote, "2");
   // A new term frees the vote.
   r.step(vote("3", 2));
-  assert.deepEqual(readMessages(r).map((m) => [m.to, m.reject, m.term]), [["3", false, 2]]);
+  assert.deepEqual(readMessages(r).map((m) => [m.to, m.reject, m.term]), [[
+    "3",
+    false,
+    2,
+  ]]);
 });
 
 Deno.test("vote is granted only to candidates whose log is at least as up-to-date", () => {
@@ -149,19 +177,30 @@ Deno.test("every state steps down to follower on a message with a higher term", 
   const types: MessageType[] = ["app", "heartbeat", "vote", "appResp"];
   for (const st of states) {
     for (const type of types) {
-      const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), { preVote: st === "preCandidate" });
+      const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), {
+        preVote: st === "preCandidate",
+      });
       if (st === "candidate") r.becomeCandidate();
       if (st === "preCandidate") r.becomePreCandidate();
       if (st === "leader") {
         r.becomeCandidate();
         r.becomeLeader();
       }
-      const fields: Partial<Message> = { term: 5, index: 0, logTerm: 0, commit: 0 };
+      const fields: Partial<Message> = {
+        term: 5,
+        index: 0,
+        logTerm: 0,
+        commit: 0,
+      };
       r.step(msg(type, "2", "1", fields));
       assert.equal(r.state, "follower", `${st} on ${type}`);
       assert.equal(r.term, 5);
       // Only messages from a leader tell us who the leader is.
-      assert.equal(r.lead, type === "app" || type === "heartbeat" ? "2" : "", `${st} on ${type}`);
+      assert.equal(
+        r.lead,
+        type === "app" || type === "heartbeat" ? "2" : "",
+        `${st} on ${type}`,
+      );
     }
   }
 });
@@ -170,11 +209,22 @@ Deno.test("messages with a stale term are refused; a stale leader is told the cu
   const s = new TestStorage(["1", "2", "3"]);
   s.setHardState({ term: 3, vote: "", commit: 0 });
   const r = newRaft("1", 10, 1, s);
-  r.step(msg("app", "2", "1", { term: 2, index: 0, logTerm: 0, entries: [{ term: 2, index: 1, type: "normal", data: "x" }] }));
+  r.step(
+    msg("app", "2", "1", {
+      term: 2,
+      index: 0,
+      logTerm: 0,
+      entries: [{ term: 2, index: 1, type: "normal", data: "x" }],
+    }),
+  );
   r.step(msg("heartbeat", "2", "1", { term: 2, commit: 0 }));
   r.step(msg("vote", "2", "1", { term: 2, index: 5, logTerm: 2 }));
   r.step(msg("appResp", "2", "1", { term: 2, index: 5 }));
-  assert.deepEqual(readMessages(r).map((m) => [m.type, m.to, m.term]), [["appResp", "2", 3], ["appResp", "2", 3]]);
+  assert.deepEqual(readMessages(r).map((m) => [m.type, m.to, m.term]), [[
+    "appResp",
+    "2",
+    3,
+  ], ["appResp", "2", 3]]);
   assert.equal(r.raftLog.lastIndex(), 0);
   assert.equal(r.term, 3);
   // The stale leader steps down when the answer arrives.
@@ -234,15 +284,30 @@ Deno.test("split vote resolves with randomized timeouts", () => {
   r2.becomeCandidate();
   readMessages(r1);
   readMessages(r2);
-  nw.send(msg("vote", "1", "3", { term: 1, index: 0, logTerm: 0 }), msg("vote", "2", "4", { term: 1, index: 0, logTerm: 0 }));
-  nw.send(msg("voteResp", "3", "1", { term: 1 }), msg("voteResp", "4", "2", { term: 1 }));
+  nw.send(
+    msg("vote", "1", "3", { term: 1, index: 0, logTerm: 0 }),
+    msg("vote", "2", "4", { term: 1, index: 0, logTerm: 0 }),
+  );
+  nw.send(
+    msg("voteResp", "3", "1", { term: 1 }),
+    msg("voteResp", "4", "2", { term: 1 }),
+  );
   assert.equal(r1.state, "candidate");
   assert.equal(r2.state, "candidate");
   // Ticking everyone eventually elects one leader.
-  for (let t = 0; t < 100 && ![...nw.peers.values()].some((p) => p !== BLACKHOLE && p.state === "leader"); t++) {
+  for (
+    let t = 0;
+    t < 100 &&
+    ![...nw.peers.values()].some((p) =>
+      p !== BLACKHOLE && p.state === "leader"
+    );
+    t++
+  ) {
     for (const id of ["1", "2", "3", "4"]) nw.tick(id);
   }
-  const leaders = ["1", "2", "3", "4"].filter((id) => nw.raft(id).state === "leader");
+  const leaders = ["1", "2", "3", "4"].filter((id) =>
+    nw.raft(id).state === "leader"
+  );
   assert.equal(leaders.length, 1);
 });
 
@@ -308,7 +373,14 @@ Deno.test("check-quorum: a follower in lease ignores higher-term vote requests u
   f.step(msg("vote", "3", "2", { term: 5, index: 9, logTerm: 9 }));
   assert.equal(f.term, 1);
   assert.deepEqual(readMessages(f), []);
-  f.step(msg("vote", "3", "2", { term: 5, index: 9, logTerm: 9, context: "transfer" }));
+  f.step(
+    msg("vote", "3", "2", {
+      term: 5,
+      index: 9,
+      logTerm: 9,
+      context: "transfer",
+    }),
+  );
   assert.equal(f.term, 5);
   assert.equal(readMessages(f)[0].reject, false);
 });
@@ -350,15 +422,22 @@ Deno.test("check-quorum: a member with a higher term and a stale log does not bl
   // 1's heartbeats reach 3, which answers with its higher term: 1 steps down,
   // and a member with the full log wins the next election at that term or later.
   for (let t = 0; t < 100; t++) for (const id of ["1", "2", "3"]) nw.tick(id);
-  const leaders = ["1", "2", "3"].filter((id) => nw.raft(id).state === "leader");
+  const leaders = ["1", "2", "3"].filter((id) =>
+    nw.raft(id).state === "leader"
+  );
   assert.equal(leaders.length, 1);
   assert.notEqual(leaders[0], "3");
   assert.ok(nw.raft(leaders[0]).term >= r3.term);
-  assert.equal(nw.raft("3").raftLog.committed, nw.raft(leaders[0]).raftLog.committed);
+  assert.equal(
+    nw.raft("3").raftLog.committed,
+    nw.raft(leaders[0]).raftLog.committed,
+  );
 });
 
 Deno.test("pre-vote: a pre-candidate rejected at a higher term becomes a follower at that term", () => {
-  const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), { preVote: true });
+  const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), {
+    preVote: true,
+  });
   r.step(msg("hup", "1", "1"));
   assert.equal(r.state, "preCandidate");
   r.step(msg("preVoteResp", "2", "1", { term: 4, reject: true }));
@@ -367,15 +446,23 @@ Deno.test("pre-vote: a pre-candidate rejected at a higher term becomes a followe
 });
 
 Deno.test("pre-vote: winning the pre-vote starts a real election at term+1", () => {
-  const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), { preVote: true });
+  const r = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]), {
+    preVote: true,
+  });
   r.step(msg("hup", "1", "1"));
   const pre = readMessages(r);
-  assert.deepEqual(pre.map((m) => [m.type, m.term]), [["preVote", 1], ["preVote", 1]]);
+  assert.deepEqual(pre.map((m) => [m.type, m.term]), [["preVote", 1], [
+    "preVote",
+    1,
+  ]]);
   assert.equal(r.term, 0);
   r.step(msg("preVoteResp", "2", "1", { term: 1 }));
   assert.equal(r.state, "candidate");
   assert.equal(r.term, 1);
-  assert.deepEqual(readMessages(r).map((m) => [m.type, m.term]), [["vote", 1], ["vote", 1]]);
+  assert.deepEqual(readMessages(r).map((m) => [m.type, m.term]), [["vote", 1], [
+    "vote",
+    1,
+  ]]);
 });
 
 Deno.test("a learner never campaigns", () => {

@@ -5,7 +5,14 @@
 import { Raft, type RaftConfig } from "../../server/raft/raft.ts";
 import { seededRandom } from "../../server/raft/rand.ts";
 import { MemoryStorage } from "../../server/raft/storage.ts";
-import type { ConfState, Entry, HardState, Message, MessageType, NodeId } from "../../server/raft/types.ts";
+import type {
+  ConfState,
+  Entry,
+  HardState,
+  Message,
+  MessageType,
+  NodeId,
+} from "../../server/raft/types.ts";
 
 /** MemoryStorage whose configuration (before any snapshot) is `cs` instead of empty. */
 export class TestStorage extends MemoryStorage {
@@ -16,12 +23,16 @@ export class TestStorage extends MemoryStorage {
   }
   override initialState(): { hardState: HardState; confState: ConfState } {
     const st = super.initialState();
-    if (this.snapshot().metadata.index === 0) return { ...st, confState: this.initialConf };
+    if (this.snapshot().metadata.index === 0) {
+      return { ...st, confState: this.initialConf };
+    }
     return st;
   }
 }
 
-export type TestOptions = Partial<Omit<RaftConfig, "id" | "storage">> & { seed?: number };
+export type TestOptions = Partial<Omit<RaftConfig, "id" | "storage">> & {
+  seed?: number;
+};
 
 export function newRaft(
   id: NodeId,
@@ -49,7 +60,12 @@ function hashId(id: string): number {
 
 /** Entries with the given terms at indexes 1, 2, ... */
 export function entsWithTerms(...terms: number[]): Entry[] {
-  return terms.map((term, i) => ({ term, index: i + 1, type: "normal" as const, data: "" }));
+  return terms.map((term, i) => ({
+    term,
+    index: i + 1,
+    type: "normal" as const,
+    data: "",
+  }));
 }
 
 export function entry(index: number, term: number, data = ""): Entry {
@@ -77,7 +93,9 @@ export function stabilize(r: Raft, s: MemoryStorage): Entry[] {
   if (log.unstable.snapshot) {
     s.applySnapshot(log.unstable.snapshot);
     log.stableSnapTo(log.unstable.snapshot.metadata.index);
-    if (log.applied < log.committed && log.applied < log.firstIndex() - 1) log.appliedTo(log.firstIndex() - 1);
+    if (log.applied < log.committed && log.applied < log.firstIndex() - 1) {
+      log.appliedTo(log.firstIndex() - 1);
+    }
   }
   const ents = log.unstableEntries();
   if (ents.length) {
@@ -94,11 +112,18 @@ export function stabilize(r: Raft, s: MemoryStorage): Entry[] {
 export function logTerms(r: Raft): Array<[number, number]> {
   const log = r.raftLog;
   const out: Array<[number, number]> = [];
-  for (let i = log.firstIndex(); i <= log.lastIndex(); i++) out.push([i, log.term(i)]);
+  for (let i = log.firstIndex(); i <= log.lastIndex(); i++) {
+    out.push([i, log.term(i)]);
+  }
   return out;
 }
 
-export function msg(type: MessageType, from: NodeId, to: NodeId, fields: Partial<Message> = {}): Message {
+export function msg(
+  type: MessageType,
+  from: NodeId,
+  to: NodeId,
+  fields: Partial<Message> = {},
+): Message {
   return { type, from, to, term: 0, ...fields };
 }
 
@@ -123,7 +148,11 @@ export class Network {
   /** ids: members (all voters); overrides: replace a member by a custom node or a blackhole. */
   private readonly opts: TestOptions;
 
-  constructor(ids: NodeId[], opts: TestOptions = {}, overrides: Record<NodeId, Raft | typeof BLACKHOLE> = {}) {
+  constructor(
+    ids: NodeId[],
+    opts: TestOptions = {},
+    overrides: Record<NodeId, Raft | typeof BLACKHOLE> = {},
+  ) {
     this.opts = opts;
     for (const id of ids) {
       const o = overrides[id];
@@ -155,8 +184,13 @@ export class Network {
       const m = queue.shift()!;
       const p = this.peers.get(m.to);
       if (!p || p === BLACKHOLE) continue;
-      if (m.type !== "hup" && m.type !== "beat" && m.type !== "prop" && m.type !== "readIndex") {
-        if (this.dropped.has(`${m.from}->${m.to}`) || this.ignored.has(m.type)) continue;
+      if (
+        m.type !== "hup" && m.type !== "beat" && m.type !== "prop" &&
+        m.type !== "readIndex"
+      ) {
+        if (
+          this.dropped.has(`${m.from}->${m.to}`) || this.ignored.has(m.type)
+        ) continue;
       } else if (m.from !== m.to && this.dropped.has(`${m.from}->${m.to}`)) {
         continue;
       }
@@ -206,7 +240,9 @@ export class Network {
   }
 
   isolate(id: NodeId): void {
-    for (const other of this.peers.keys()) if (other !== id) this.cut(id, other);
+    for (const other of this.peers.keys()) {
+      if (other !== id) this.cut(id, other);
+    }
   }
 
   ignore(t: MessageType): void {

@@ -2,7 +2,12 @@
 // commit and apply bookkeeping, slicing with size limits; MemoryStorage.
 
 import assert from "node:assert/strict";
-import { CompactedError, RaftInvariantError, SnapshotOutOfDateError, UnavailableError } from "../../server/raft/errors.ts";
+import {
+  CompactedError,
+  RaftInvariantError,
+  SnapshotOutOfDateError,
+  UnavailableError,
+} from "../../server/raft/errors.ts";
 import { RaftLog } from "../../server/raft/log.ts";
 import { MemoryStorage } from "../../server/raft/storage.ts";
 import { Unstable } from "../../server/raft/unstable.ts";
@@ -35,7 +40,11 @@ Deno.test("findConflict returns the first index that differs or is new", () => {
     [[[3, 1], [4, 2], [5, 4], [6, 4]], 3],
   ];
   for (const [ents, want] of cases) {
-    assert.equal(log.findConflict(ents.map(([i, t]) => entry(i, t))), want, JSON.stringify(ents));
+    assert.equal(
+      log.findConflict(ents.map(([i, t]) => entry(i, t))),
+      want,
+      JSON.stringify(ents),
+    );
   }
 });
 
@@ -52,7 +61,9 @@ Deno.test("findConflictByTerm skips entries newer than the given term", () => {
     [10, 3, 10], // beyond the log: unchanged
     [4, 1, 2],
   ];
-  for (const [index, term, want] of cases) assert.equal(log.findConflictByTerm(index, term), want, `${index},${term}`);
+  for (const [index, term, want] of cases) {
+    assert.equal(log.findConflictByTerm(index, term), want, `${index},${term}`);
+  }
 });
 
 Deno.test("isUpToDate compares last term, then length (§5.4.1)", () => {
@@ -67,7 +78,9 @@ Deno.test("isUpToDate compares last term, then length (§5.4.1)", () => {
     [3, 3, true],
     [4, 3, true],
   ];
-  for (const [i, t, want] of cases) assert.equal(log.isUpToDate(i, t), want, `${i},${t}`);
+  for (const [i, t, want] of cases) {
+    assert.equal(log.isUpToDate(i, t), want, `${i},${t}`);
+  }
 });
 
 Deno.test("maybeAppend: consistency check, truncation and commit", () => {
@@ -83,23 +96,85 @@ Deno.test("maybeAppend: consistency check, truncation and commit", () => {
     wantLast?: number;
   }> = [
     // term mismatch
-    { index: 3, logTerm: 2, committed: 3, ents: [[4, 4]], want: -1, wantCommit: 1 },
+    {
+      index: 3,
+      logTerm: 2,
+      committed: 3,
+      ents: [[4, 4]],
+      want: -1,
+      wantCommit: 1,
+    },
     // index beyond the log
-    { index: 4, logTerm: 3, committed: 3, ents: [[5, 4]], want: -1, wantCommit: 1 },
+    {
+      index: 4,
+      logTerm: 3,
+      committed: 3,
+      ents: [[5, 4]],
+      want: -1,
+      wantCommit: 1,
+    },
     // match with the last entry
     { index: 3, logTerm: 3, committed: 3, ents: [], want: 3, wantCommit: 3 },
     { index: 3, logTerm: 3, committed: 4, ents: [], want: 3, wantCommit: 3 }, // commit at most last new
     { index: 3, logTerm: 3, committed: 2, ents: [], want: 3, wantCommit: 2 },
     { index: 3, logTerm: 3, committed: 0, ents: [], want: 3, wantCommit: 1 }, // commit never decreases
-    { index: 3, logTerm: 3, committed: 4, ents: [[4, 4]], want: 4, wantCommit: 4, wantLast: 4 },
-    { index: 3, logTerm: 3, committed: 5, ents: [[4, 4], [5, 4]], want: 5, wantCommit: 5, wantLast: 5 },
+    {
+      index: 3,
+      logTerm: 3,
+      committed: 4,
+      ents: [[4, 4]],
+      want: 4,
+      wantCommit: 4,
+      wantLast: 4,
+    },
+    {
+      index: 3,
+      logTerm: 3,
+      committed: 5,
+      ents: [[4, 4], [5, 4]],
+      want: 5,
+      wantCommit: 5,
+      wantLast: 5,
+    },
     // match with an entry in the middle: nothing is truncated if the rest matches
-    { index: 1, logTerm: 1, committed: 4, ents: [[2, 2]], want: 2, wantCommit: 2, wantLast: 3 },
+    {
+      index: 1,
+      logTerm: 1,
+      committed: 4,
+      ents: [[2, 2]],
+      want: 2,
+      wantCommit: 2,
+      wantLast: 3,
+    },
     // conflict: truncate and replace
-    { index: 1, logTerm: 1, committed: 3, ents: [[2, 4]], want: 2, wantCommit: 2, wantLast: 2 },
-    { index: 2, logTerm: 2, committed: 3, ents: [[3, 4], [4, 4]], want: 4, wantCommit: 3, wantLast: 4 },
+    {
+      index: 1,
+      logTerm: 1,
+      committed: 3,
+      ents: [[2, 4]],
+      want: 2,
+      wantCommit: 2,
+      wantLast: 2,
+    },
+    {
+      index: 2,
+      logTerm: 2,
+      committed: 3,
+      ents: [[3, 4], [4, 4]],
+      want: 4,
+      wantCommit: 3,
+      wantLast: 4,
+    },
     // conflict with a committed entry is a fatal error
-    { index: 0, logTerm: 0, committed: 3, ents: [[1, 4]], want: 0, wantCommit: 1, panic: true },
+    {
+      index: 0,
+      logTerm: 0,
+      committed: 3,
+      ents: [[1, 4]],
+      want: 0,
+      wantCommit: 1,
+      panic: true,
+    },
   ];
   for (const [i, c] of cases.entries()) {
     const log = new RaftLog(new MemoryStorage());
@@ -107,13 +182,24 @@ Deno.test("maybeAppend: consistency check, truncation and commit", () => {
     log.committed = 1;
     const ents = c.ents.map(([idx, t]) => entry(idx, t));
     if (c.panic) {
-      assert.throws(() => log.maybeAppend(c.index, c.logTerm, c.committed, ents), RaftInvariantError);
+      assert.throws(
+        () => log.maybeAppend(c.index, c.logTerm, c.committed, ents),
+        RaftInvariantError,
+      );
       continue;
     }
-    assert.equal(log.maybeAppend(c.index, c.logTerm, c.committed, ents), c.want, `case ${i}`);
+    assert.equal(
+      log.maybeAppend(c.index, c.logTerm, c.committed, ents),
+      c.want,
+      `case ${i}`,
+    );
     assert.equal(log.committed, c.wantCommit, `case ${i} commit`);
-    if (c.wantLast !== undefined) assert.equal(log.lastIndex(), c.wantLast, `case ${i} last`);
-    for (const e of ents) if (c.want >= 0) assert.equal(log.term(e.index), e.term);
+    if (c.wantLast !== undefined) {
+      assert.equal(log.lastIndex(), c.wantLast, `case ${i} last`);
+    }
+    for (const e of ents) {
+      if (c.want >= 0) assert.equal(log.term(e.index), e.term);
+    }
   }
 });
 
@@ -245,8 +331,15 @@ Deno.test("MemoryStorage: append, overwrite, compact, snapshots", () => {
   assert.deepEqual(s.entries(1, 6, 0).length, 1);
 
   const sn = s.createSnapshot(3, { voters: ["1", "2"] }, "state@3");
-  assert.deepEqual(sn.metadata, { index: 3, term: 2, confState: { voters: ["1", "2"], learners: [] } });
-  assert.throws(() => s.createSnapshot(2, undefined, ""), SnapshotOutOfDateError);
+  assert.deepEqual(sn.metadata, {
+    index: 3,
+    term: 2,
+    confState: { voters: ["1", "2"], learners: [] },
+  });
+  assert.throws(
+    () => s.createSnapshot(2, undefined, ""),
+    SnapshotOutOfDateError,
+  );
   s.compact(3);
   assert.equal(s.firstIndex(), 4);
   assert.equal(s.term(3), 2);

@@ -4,10 +4,21 @@
 import assert from "node:assert/strict";
 import { ProposalDroppedError } from "../../server/raft/errors.ts";
 import type { Raft } from "../../server/raft/raft.ts";
-import { decodeConfChange, encodeConfChange } from "../../server/raft/raw_node.ts";
+import {
+  decodeConfChange,
+  encodeConfChange,
+} from "../../server/raft/raw_node.ts";
 import { MemoryStorage } from "../../server/raft/storage.ts";
 import type { ConfChange, Entry } from "../../server/raft/types.ts";
-import { entry, msg, Network, newRaft, readMessages, stabilize, TestStorage } from "./helpers.ts";
+import {
+  entry,
+  msg,
+  Network,
+  newRaft,
+  readMessages,
+  stabilize,
+  TestStorage,
+} from "./helpers.ts";
 
 function ccEntry(cc: ConfChange): Entry {
   return { term: 0, index: 0, type: "confChange", data: encodeConfChange(cc) };
@@ -18,12 +29,20 @@ function proposeCC(r: Raft, cc: ConfChange, from = r.id): void {
 }
 
 /** Applies committed conf change entries on every node of the network, like an application would. */
-function applyConfChanges(nw: Network, ids: string[], upTo: Map<string, number>): void {
+function applyConfChanges(
+  nw: Network,
+  ids: string[],
+  upTo: Map<string, number>,
+): void {
   for (const id of ids) {
     const r = nw.raft(id);
     const s = nw.storage.get(id)!;
     const from = (upTo.get(id) ?? 0) + 1;
-    for (let i = Math.max(from, s.firstIndex()); i <= r.raftLog.committed; i++) {
+    for (
+      let i = Math.max(from, s.firstIndex());
+      i <= r.raftLog.committed;
+      i++
+    ) {
       const e = r.raftLog.slice(i, i + 1, Infinity)[0];
       if (e.type === "confChange") r.applyConfChange(decodeConfChange(e.data));
     }
@@ -43,7 +62,10 @@ Deno.test("addNode adds a voter in probe state and grows the quorum", () => {
   const r = leader(["1", "2", "3"]);
   assert.equal(r.prs.quorum(), 2);
   r.applyConfChange({ type: "addNode", nodeId: "4", context: "" });
-  assert.deepEqual(r.prs.confState(), { voters: ["1", "2", "3", "4"], learners: [] });
+  assert.deepEqual(r.prs.confState(), {
+    voters: ["1", "2", "3", "4"],
+    learners: [],
+  });
   assert.equal(r.prs.quorum(), 3);
   const pr = r.prs.progress.get("4")!;
   assert.equal(pr.state, "probe");
@@ -67,7 +89,11 @@ Deno.test("removeNode shrinks the quorum, which can let the commit index advance
 
 Deno.test("updateNode changes nothing in raft", () => {
   const r = leader(["1", "2", "3"]);
-  const cs = r.applyConfChange({ type: "updateNode", nodeId: "2", context: "{\"peerURLs\":[]}" });
+  const cs = r.applyConfChange({
+    type: "updateNode",
+    nodeId: "2",
+    context: '{"peerURLs":[]}',
+  });
   assert.deepEqual(cs, { voters: ["1", "2", "3"], learners: [] });
 });
 
@@ -75,7 +101,10 @@ Deno.test("only one conf change may be pending: a second is refused until the fi
   const r = leader(["1", "2", "3"]);
   const s = r.raftLog.storage as TestStorage;
   // The new leader's own first entry must be applied first.
-  assert.throws(() => proposeCC(r, { type: "addNode", nodeId: "4", context: "" }), ProposalDroppedError);
+  assert.throws(
+    () => proposeCC(r, { type: "addNode", nodeId: "4", context: "" }),
+    ProposalDroppedError,
+  );
   r.step(msg("appResp", "2", "1", { term: 1, index: 1 }));
   stabilize(r, s); // applies index 1
   proposeCC(r, { type: "addNode", nodeId: "4", context: "" });
@@ -83,15 +112,24 @@ Deno.test("only one conf change may be pending: a second is refused until the fi
   const last = r.raftLog.lastIndex();
   assert.throws(
     () => proposeCC(r, { type: "addNode", nodeId: "5", context: "" }),
-    (e: unknown) => e instanceof ProposalDroppedError && /already pending/.test(e.message),
+    (e: unknown) =>
+      e instanceof ProposalDroppedError && /already pending/.test(e.message),
   );
-  assert.equal(r.raftLog.lastIndex(), last, "a refused proposal leaves no trace");
+  assert.equal(
+    r.raftLog.lastIndex(),
+    last,
+    "a refused proposal leaves no trace",
+  );
   // Ordinary proposals still go through.
   r.step(msg("prop", "1", "1", { entries: [entry(0, 0, "x")] }));
   assert.equal(r.raftLog.lastIndex(), last + 1);
   // A forwarded conf change while one is pending becomes an empty entry (its proposer cannot be told).
   proposeCC(r, { type: "addNode", nodeId: "6", context: "" }, "2");
-  const e = r.raftLog.slice(r.raftLog.lastIndex(), r.raftLog.lastIndex() + 1, Infinity)[0];
+  const e = r.raftLog.slice(
+    r.raftLog.lastIndex(),
+    r.raftLog.lastIndex() + 1,
+    Infinity,
+  )[0];
   assert.deepEqual([e.type, e.data], ["normal", ""]);
   // Once the first is committed and applied, the next one is accepted.
   r.step(msg("appResp", "2", "1", { term: 1, index: r.raftLog.lastIndex() }));
@@ -102,7 +140,12 @@ Deno.test("only one conf change may be pending: a second is refused until the fi
 
 Deno.test("a node with committed but unapplied conf changes does not campaign", () => {
   const s = new TestStorage(["1", "2"]);
-  s.append([{ term: 1, index: 1, type: "confChange", data: encodeConfChange({ type: "addNode", nodeId: "3", context: "" }) }]);
+  s.append([{
+    term: 1,
+    index: 1,
+    type: "confChange",
+    data: encodeConfChange({ type: "addNode", nodeId: "3", context: "" }),
+  }]);
   s.setHardState({ term: 1, vote: "", commit: 1 });
   const r = newRaft("1", 10, 1, s);
   r.step(msg("hup", "1", "1"));
@@ -123,7 +166,11 @@ Deno.test("adding a member to a one-member cluster: quorum becomes 2, progress n
   nw.propose("1", "alone");
   assert.equal(r1.raftLog.committed, 2);
   const applied = new Map<string, number>();
-  nw.send(msg("prop", "1", "1", { entries: [ccEntry({ type: "addNode", nodeId: "2", context: "" })] }));
+  nw.send(
+    msg("prop", "1", "1", {
+      entries: [ccEntry({ type: "addNode", nodeId: "2", context: "" })],
+    }),
+  );
   assert.equal(r1.raftLog.committed, 3); // committed by the old configuration (1 alone)
   applyConfChanges(nw, ["1"], applied);
   assert.equal(r1.prs.quorum(), 2);
@@ -158,7 +205,11 @@ Deno.test("a leader that removes itself hands over to a caught-up voter and step
   nw.tick("1", 2);
   const applied = new Map<string, number>();
   applyConfChanges(nw, ids, applied);
-  nw.send(msg("prop", "1", "1", { entries: [ccEntry({ type: "removeNode", nodeId: "1", context: "" })] }));
+  nw.send(
+    msg("prop", "1", "1", {
+      entries: [ccEntry({ type: "removeNode", nodeId: "1", context: "" })],
+    }),
+  );
   nw.tick("1", 2);
   const r1 = nw.raft("1");
   assert.equal(r1.raftLog.committed, 2);
@@ -204,7 +255,10 @@ Deno.test("learners receive entries but neither vote nor count toward commit; pr
   assert.deepEqual(readMessages(c).map((m) => m.to), ["1"]);
   // Promotion.
   r.applyConfChange({ type: "addNode", nodeId: "3", context: "" });
-  assert.deepEqual(r.prs.confState(), { voters: ["1", "2", "3"], learners: [] });
+  assert.deepEqual(r.prs.confState(), {
+    voters: ["1", "2", "3"],
+    learners: [],
+  });
   assert.equal(r.prs.progress.get("3")!.isLearner, false);
 });
 
@@ -231,7 +285,11 @@ Deno.test("a new member learns the configuration by replaying the log from the s
   for (let i = 0; i < 5; i++) nw.propose("1", `v${i}`);
   const applied = new Map<string, number>();
   applyConfChanges(nw, ids, applied);
-  nw.send(msg("prop", "1", "1", { entries: [ccEntry({ type: "addNode", nodeId: "4", context: "" })] }));
+  nw.send(
+    msg("prop", "1", "1", {
+      entries: [ccEntry({ type: "addNode", nodeId: "4", context: "" })],
+    }),
+  );
   applyConfChanges(nw, ids, applied);
   const s4 = new MemoryStorage();
   nw.peers.set("4", newRaft("4", 10, 1, s4));

@@ -71,15 +71,79 @@ Deno.test("progress: maybeDecrTo ignores stale rejections and uses the hint", ()
     wantNext: number;
   }> = [
     // replicate: stale if rejected <= match; otherwise back to match+1
-    { state: "replicate", match: 5, next: 10, rejected: 5, hint: 5, ok: false, wantNext: 10 },
-    { state: "replicate", match: 5, next: 10, rejected: 4, hint: 4, ok: false, wantNext: 10 },
-    { state: "replicate", match: 5, next: 10, rejected: 9, hint: 9, ok: true, wantNext: 6 },
+    {
+      state: "replicate",
+      match: 5,
+      next: 10,
+      rejected: 5,
+      hint: 5,
+      ok: false,
+      wantNext: 10,
+    },
+    {
+      state: "replicate",
+      match: 5,
+      next: 10,
+      rejected: 4,
+      hint: 4,
+      ok: false,
+      wantNext: 10,
+    },
+    {
+      state: "replicate",
+      match: 5,
+      next: 10,
+      rejected: 9,
+      hint: 9,
+      ok: true,
+      wantNext: 6,
+    },
     // probe: only the rejection of next-1 counts
-    { state: "probe", match: 0, next: 10, rejected: 5, hint: 5, ok: false, wantNext: 10 },
-    { state: "probe", match: 0, next: 10, rejected: 9, hint: 9, ok: true, wantNext: 9 },
-    { state: "probe", match: 0, next: 10, rejected: 9, hint: 4, ok: true, wantNext: 5 },
-    { state: "probe", match: 0, next: 2, rejected: 1, hint: 0, ok: true, wantNext: 1 },
-    { state: "probe", match: 0, next: 1, rejected: 0, hint: 0, ok: true, wantNext: 1 }, // never below 1
+    {
+      state: "probe",
+      match: 0,
+      next: 10,
+      rejected: 5,
+      hint: 5,
+      ok: false,
+      wantNext: 10,
+    },
+    {
+      state: "probe",
+      match: 0,
+      next: 10,
+      rejected: 9,
+      hint: 9,
+      ok: true,
+      wantNext: 9,
+    },
+    {
+      state: "probe",
+      match: 0,
+      next: 10,
+      rejected: 9,
+      hint: 4,
+      ok: true,
+      wantNext: 5,
+    },
+    {
+      state: "probe",
+      match: 0,
+      next: 2,
+      rejected: 1,
+      hint: 0,
+      ok: true,
+      wantNext: 1,
+    },
+    {
+      state: "probe",
+      match: 0,
+      next: 1,
+      rejected: 0,
+      hint: 0,
+      ok: true,
+      wantNext: 1,
+    }, // never below 1
   ];
   for (const [i, c] of cases.entries()) {
     const p = new Progress(c.next, 8, false);
@@ -95,7 +159,11 @@ Deno.test("progress: maybeDecrTo ignores stale rejections and uses the hint", ()
   }
 });
 
-function tracker(voters: string[], matches: number[], learners: string[] = []): ProgressTracker {
+function tracker(
+  voters: string[],
+  matches: number[],
+  learners: string[] = [],
+): ProgressTracker {
   const t = new ProgressTracker(8);
   voters.forEach((id, i) => {
     t.addVoter(id, 1);
@@ -119,7 +187,11 @@ Deno.test("committed index is the quorum-th highest match of voters", () => {
   ];
   for (const [matches, want] of cases) {
     const ids = matches.map((_, i) => `n${i}`);
-    assert.equal(tracker(ids, matches).committed(), want, JSON.stringify(matches));
+    assert.equal(
+      tracker(ids, matches).committed(),
+      want,
+      JSON.stringify(matches),
+    );
   }
   // Learners never count.
   const t = tracker(["a", "b", "c"], [9, 1, 1], ["d", "e"]);

@@ -16,8 +16,21 @@ import {
   StepPeerNotFoundError,
 } from "../../server/raft/mod.ts";
 
-function node(id: string, storage: MemoryStorage, peers?: string[], extra: Partial<ConstructorParameters<typeof RawNode>[0]> = {}) {
-  return new RawNode({ id, peers, electionTick: 10, heartbeatTick: 1, storage, random: seededRandom(42), ...extra });
+function node(
+  id: string,
+  storage: MemoryStorage,
+  peers?: string[],
+  extra: Partial<ConstructorParameters<typeof RawNode>[0]> = {},
+) {
+  return new RawNode({
+    id,
+    peers,
+    electionTick: 10,
+    heartbeatTick: 1,
+    storage,
+    random: seededRandom(42),
+    ...extra,
+  });
 }
 
 /** Persists, then applies (calling applyConfChange for conf entries), then advances. */
@@ -25,7 +38,9 @@ function handle(rn: RawNode, s: MemoryStorage, rd: Ready): void {
   if (rd.snapshot) s.applySnapshot(rd.snapshot);
   s.append(rd.entries);
   if (rd.hardState) s.setHardState(rd.hardState);
-  for (const e of rd.committedEntries) if (e.type === "confChange") rn.applyConfChange(decodeConfChange(e.data));
+  for (const e of rd.committedEntries) {
+    if (e.type === "confChange") rn.applyConfChange(decodeConfChange(e.data));
+  }
   rn.advance(rd);
 }
 
@@ -35,17 +50,25 @@ Deno.test("bootstrap: the first Ready persists the founding conf changes, commit
   assert.ok(rn.hasReady());
   const rd = rn.ready();
   assert.deepEqual(rd.hardState, { term: 1, vote: "", commit: 3 });
-  assert.deepEqual(rd.entries.map((e) => [e.index, e.term, e.type, decodeConfChange(e.data).nodeId]), [
-    [1, 1, "confChange", "a"],
-    [2, 1, "confChange", "b"],
-    [3, 1, "confChange", "c"],
-  ]);
+  assert.deepEqual(
+    rd.entries.map((
+      e,
+    ) => [e.index, e.term, e.type, decodeConfChange(e.data).nodeId]),
+    [
+      [1, 1, "confChange", "a"],
+      [2, 1, "confChange", "b"],
+      [3, 1, "confChange", "c"],
+    ],
+  );
   assert.deepEqual(rd.committedEntries, rd.entries);
   assert.equal(rd.mustSync, true);
   assert.deepEqual(rd.messages, []);
   handle(rn, s, rd);
   assert.equal(rn.hasReady(), false);
-  assert.deepEqual(rn.status().config, { voters: ["a", "b", "c"], learners: [] });
+  assert.deepEqual(rn.status().config, {
+    voters: ["a", "b", "c"],
+    learners: [],
+  });
   assert.equal(rn.status().applied, 3);
 });
 
@@ -106,7 +129,16 @@ Deno.test("mustSync: entries or a term/vote change need fsync, a commit change a
   const fs = new MemoryStorage();
   const b = node("b", fs, ["a", "b"]);
   handle(b, fs, b.ready());
-  b.step({ type: "app", from: "a", to: "b", term: 2, index: 2, logTerm: 1, commit: 2, entries: [{ term: 2, index: 3, type: "normal", data: "" }] });
+  b.step({
+    type: "app",
+    from: "a",
+    to: "b",
+    term: 2,
+    index: 2,
+    logTerm: 1,
+    commit: 2,
+    entries: [{ term: 2, index: 3, type: "normal", data: "" }],
+  });
   const rd2 = b.ready();
   assert.equal(rd2.mustSync, true);
   handle(b, fs, rd2);
@@ -142,7 +174,11 @@ Deno.test("restart from persisted state: hard state, entries and snapshot surviv
   handle(rn, s, rn.ready());
   rn.propose("after restart");
   const rd2 = rn.ready();
-  assert.deepEqual(rd2.entries.map((e) => [e.index, e.term, e.data]), [[7, 3, "after restart"]]);
+  assert.deepEqual(rd2.entries.map((e) => [e.index, e.term, e.data]), [[
+    7,
+    3,
+    "after restart",
+  ]]);
   handle(rn, s, rd2);
 });
 
@@ -164,23 +200,76 @@ Deno.test("step() rejects malformed, misaddressed and local messages without cha
     { type: "nope", from: "b", to: "a", term: 1 },
     { type: "app", from: "b", to: "c", term: 2, index: 3, logTerm: 1 },
     { type: "app", from: "b", to: "a", term: -1, index: 3, logTerm: 1 },
-    { type: "app", from: "b", to: "a", term: 2, index: 3, logTerm: 1, entries: [{ term: 2, index: 5, type: "normal", data: "" }] },
-    { type: "app", from: "b", to: "a", term: 2, index: 3, logTerm: 1, entries: [{ term: 3, index: 4, type: "normal", data: "" }] },
-    { type: "app", from: "b", to: "a", term: 2, index: 3, logTerm: 1, entries: [{ term: 2, index: 4, type: "normal", data: 7 }] },
+    {
+      type: "app",
+      from: "b",
+      to: "a",
+      term: 2,
+      index: 3,
+      logTerm: 1,
+      entries: [{ term: 2, index: 5, type: "normal", data: "" }],
+    },
+    {
+      type: "app",
+      from: "b",
+      to: "a",
+      term: 2,
+      index: 3,
+      logTerm: 1,
+      entries: [{ term: 3, index: 4, type: "normal", data: "" }],
+    },
+    {
+      type: "app",
+      from: "b",
+      to: "a",
+      term: 2,
+      index: 3,
+      logTerm: 1,
+      entries: [{ term: 2, index: 4, type: "normal", data: 7 }],
+    },
     { type: "app", from: "b", to: "a", term: 2, index: "3", logTerm: 1 },
     { type: "vote", from: "b", to: "a", term: 2 },
     { type: "snap", from: "b", to: "a", term: 2 },
-    { type: "snap", from: "b", to: "a", term: 2, snapshot: { metadata: { index: 3, term: 1 }, data: "" } },
+    {
+      type: "snap",
+      from: "b",
+      to: "a",
+      term: 2,
+      snapshot: { metadata: { index: 3, term: 1 }, data: "" },
+    },
     { type: "heartbeat", from: "b", to: "a", term: 0 },
     { type: "heartbeat", from: "", to: "a", term: 2 },
     { type: "prop", from: "b", to: "a", term: 0, entries: [] },
   ];
-  for (const m of bad) assert.throws(() => rn.step(m as Message), InvalidMessageError, JSON.stringify(m));
-  for (const t of ["hup", "beat", "unreachable", "snapStatus", "checkQuorum"] as const) {
-    assert.throws(() => rn.step({ type: t, from: "b", to: "a", term: 1 }), StepLocalMessageError);
+  for (const m of bad) {
+    assert.throws(
+      () => rn.step(m as Message),
+      InvalidMessageError,
+      JSON.stringify(m),
+    );
   }
-  assert.throws(() => rn.step({ type: "appResp", from: "zz", to: "a", term: 1, index: 1 }), StepPeerNotFoundError);
-  assert.throws(() => rn.step({ type: "voteResp", from: "zz", to: "a", term: 1 }), StepPeerNotFoundError);
+  for (
+    const t of [
+      "hup",
+      "beat",
+      "unreachable",
+      "snapStatus",
+      "checkQuorum",
+    ] as const
+  ) {
+    assert.throws(
+      () => rn.step({ type: t, from: "b", to: "a", term: 1 }),
+      StepLocalMessageError,
+    );
+  }
+  assert.throws(
+    () => rn.step({ type: "appResp", from: "zz", to: "a", term: 1, index: 1 }),
+    StepPeerNotFoundError,
+  );
+  assert.throws(
+    () => rn.step({ type: "voteResp", from: "zz", to: "a", term: 1 }),
+    StepPeerNotFoundError,
+  );
   assert.equal(JSON.stringify(rn.status()), before);
   assert.equal(rn.hasReady(), false);
 });
@@ -190,16 +279,39 @@ Deno.test("an append that would rewrite a committed entry never changes it", () 
   const rn = node("a", s, ["a", "b"]);
   handle(rn, s, rn.ready());
   // Entries 1..2 are committed (bootstrap); a forged append tries to replace index 2.
-  rn.step({ type: "app", from: "b", to: "a", term: 5, index: 1, logTerm: 1, commit: 0, entries: [{ term: 5, index: 2, type: "normal", data: "evil" }] });
+  rn.step({
+    type: "app",
+    from: "b",
+    to: "a",
+    term: 5,
+    index: 1,
+    logTerm: 1,
+    commit: 0,
+    entries: [{ term: 5, index: 2, type: "normal", data: "evil" }],
+  });
   const rd = rn.ready();
   assert.deepEqual(rd.entries, []);
-  assert.deepEqual(rd.messages.map((m) => [m.type, m.index, m.reject]), [["appResp", 2, undefined]]);
+  assert.deepEqual(rd.messages.map((m) => [m.type, m.index, m.reject]), [[
+    "appResp",
+    2,
+    undefined,
+  ]]);
   handle(rn, s, rd);
   assert.equal(rn.raft.raftLog.slice(2, 3, Infinity)[0].type, "confChange");
   // Rewriting at the commit index itself is a broken leader: refused with an error, before any change.
   rn.raft.raftLog.committed = 2;
   assert.throws(
-    () => rn.step({ type: "app", from: "b", to: "a", term: 5, index: 2, logTerm: 9, commit: 0, entries: [] }),
+    () =>
+      rn.step({
+        type: "app",
+        from: "b",
+        to: "a",
+        term: 5,
+        index: 2,
+        logTerm: 9,
+        commit: 0,
+        entries: [],
+      }),
     InvalidMessageError,
   );
   assert.equal(rn.raft.raftLog.lastIndex(), 2);
@@ -209,27 +321,62 @@ Deno.test("propose, readIndex and proposeConfChange report why they cannot proce
   const s = new MemoryStorage();
   const rn = node("a", s, ["a", "b", "c"]);
   handle(rn, s, rn.ready());
-  assert.throws(() => rn.propose("x"), (e: unknown) => e instanceof ProposalDroppedError && e.reason === "no leader");
+  assert.throws(
+    () => rn.propose("x"),
+    (e: unknown) =>
+      e instanceof ProposalDroppedError && e.reason === "no leader",
+  );
   assert.throws(() => rn.readIndex("r"), ProposalDroppedError);
-  assert.throws(() => rn.proposeConfChange({ type: "addNode", nodeId: "d", context: "" }), ProposalDroppedError);
-  assert.throws(() => rn.proposeConfChange({ type: "bogus" as "addNode", nodeId: "d", context: "" }), InvalidMessageError);
-  assert.throws(() => rn.proposeConfChange({ type: "addNode", nodeId: "", context: "" }), InvalidMessageError);
+  assert.throws(
+    () => rn.proposeConfChange({ type: "addNode", nodeId: "d", context: "" }),
+    ProposalDroppedError,
+  );
+  assert.throws(
+    () =>
+      rn.proposeConfChange({
+        type: "bogus" as "addNode",
+        nodeId: "d",
+        context: "",
+      }),
+    InvalidMessageError,
+  );
+  assert.throws(
+    () => rn.proposeConfChange({ type: "addNode", nodeId: "", context: "" }),
+    InvalidMessageError,
+  );
 });
 
 Deno.test("a forwarded proposal that cannot be placed is dropped quietly at the receiver", () => {
   const s = new MemoryStorage();
   const rn = node("a", s, ["a", "b"]);
   handle(rn, s, rn.ready());
-  rn.step({ type: "prop", from: "b", to: "a", term: 0, entries: [{ term: 0, index: 0, type: "normal", data: "x" }] });
+  rn.step({
+    type: "prop",
+    from: "b",
+    to: "a",
+    term: 0,
+    entries: [{ term: 0, index: 0, type: "normal", data: "x" }],
+  });
   assert.equal(rn.hasReady(), false);
 });
 
 Deno.test("messages are plain JSON: a cluster works when every message goes through JSON", () => {
   const ids = ["a", "b", "c"];
   const stores = new Map(ids.map((id) => [id, new MemoryStorage()]));
-  const nodes = new Map(ids.map((id) => [id, node(id, stores.get(id)!, ids, { random: seededRandom(id.charCodeAt(0)) })]));
+  const nodes = new Map(
+    ids.map((
+      id,
+    ) => [
+      id,
+      node(id, stores.get(id)!, ids, {
+        random: seededRandom(id.charCodeAt(0)),
+      }),
+    ]),
+  );
   const applied = new Map<string, string[]>(ids.map((id) => [id, []]));
-  const reads = new Map<string, Array<{ index: number; requestCtx: string }>>(ids.map((id) => [id, []]));
+  const reads = new Map<string, Array<{ index: number; requestCtx: string }>>(
+    ids.map((id) => [id, []]),
+  );
   let wire: string[] = [];
   const pump = () => {
     for (let round = 0; round < 50; round++) {
@@ -238,7 +385,9 @@ Deno.test("messages are plain JSON: a cluster works when every message goes thro
         while (rn.hasReady()) {
           const rd = rn.ready();
           for (const m of rd.messages) wire.push(JSON.stringify(m));
-          for (const e of rd.committedEntries) if (e.type === "normal" && e.data) applied.get(id)!.push(e.data);
+          for (const e of rd.committedEntries) {
+            if (e.type === "normal" && e.data) applied.get(id)!.push(e.data);
+          }
           reads.get(id)!.push(...rd.readStates);
           handle(rn, stores.get(id)!, rd);
         }
@@ -256,7 +405,9 @@ Deno.test("messages are plain JSON: a cluster works when every message goes thro
     for (const rn of nodes.values()) rn.tick();
     pump();
   }
-  const leaders = ids.filter((id) => nodes.get(id)!.status().softState.state === "leader");
+  const leaders = ids.filter((id) =>
+    nodes.get(id)!.status().softState.state === "leader"
+  );
   assert.equal(leaders.length, 1);
   nodes.get("a")!.propose("p1");
   nodes.get("b")!.propose("p2");
@@ -268,12 +419,17 @@ Deno.test("messages are plain JSON: a cluster works when every message goes thro
   for (const id of ids) assert.deepEqual(applied.get(id)!.sort(), ["p1", "p2"]);
   const st = nodes.get(leaders[0])!.status();
   assert.ok(st.progress);
-  for (const id of ids) assert.equal(st.progress![id].match, st.hardState.commit);
+  for (const id of ids) {
+    assert.equal(st.progress![id].match, st.hardState.commit);
+  }
   // readIndex through RawNode on a follower: forwarded, confirmed, answered with the commit index.
   const follower = ids.find((id) => id !== leaders[0])!;
   nodes.get(follower)!.readIndex("rq-1");
   pump();
-  assert.deepEqual(reads.get(follower), [{ index: st.hardState.commit, requestCtx: "rq-1" }]);
+  assert.deepEqual(reads.get(follower), [{
+    index: st.hardState.commit,
+    requestCtx: "rq-1",
+  }]);
 });
 
 Deno.test("RawNode read index surfaces in Ready.readStates", () => {
@@ -310,6 +466,9 @@ Deno.test("transferLeadership, reportUnreachable and reportSnapshot drive the le
   assert.equal(rn.status().progress!.b.state, "probe");
   rn.transferLeadership("b");
   rd = rn.ready();
-  assert.deepEqual(rd.messages.map((m) => [m.type, m.to]), [["timeoutNow", "b"]]);
+  assert.deepEqual(rd.messages.map((m) => [m.type, m.to]), [[
+    "timeoutNow",
+    "b",
+  ]]);
   handle(rn, s, rd);
 });

@@ -16,7 +16,10 @@ Deno.test("leader answers a read after a quorum acknowledges the heartbeat carry
   const commit = l.raftLog.committed;
   l.step(readReq("ctx-1", "1", "1"));
   const hbs = readMessages(l);
-  assert.deepEqual(hbs.map((m) => [m.type, m.context]), [["heartbeat", "ctx-1"], ["heartbeat", "ctx-1"]]);
+  assert.deepEqual(hbs.map((m) => [m.type, m.context]), [
+    ["heartbeat", "ctx-1"],
+    ["heartbeat", "ctx-1"],
+  ]);
   assert.deepEqual(l.readStates, []);
   l.step(msg("heartbeatResp", "2", "1", { term: 1, context: "ctx-1" }));
   assert.deepEqual(l.readStates, [{ index: commit, requestCtx: "ctx-1" }]);
@@ -51,7 +54,10 @@ Deno.test("a follower forwards the read to the leader and gets the index back", 
   nw.propose("1", "x");
   nw.send(readReq("f-1", "2", "2"));
   const f = nw.raft("2");
-  assert.deepEqual(f.readStates, [{ index: nw.raft("1").raftLog.committed, requestCtx: "f-1" }]);
+  assert.deepEqual(f.readStates, [{
+    index: nw.raft("1").raftLog.committed,
+    requestCtx: "f-1",
+  }]);
   assert.deepEqual(nw.raft("1").readStates, []);
 });
 

@@ -16,8 +16,8 @@ import {
   readMessages,
   stabilize,
   storageWithLog,
-  TestStorage,
   type TestOptions,
+  TestStorage,
 } from "./helpers.ts";
 
 function leaderOf(ids: string[], opts: TestOptions = {}): Raft {
@@ -63,7 +63,16 @@ Deno.test("a leader's batch of proposals goes out as one append per follower", (
 
 Deno.test("follower consistency check: append only if the entry at prevLogIndex has prevLogTerm", () => {
   // Follower log: terms 1, 2 at indexes 1, 2.
-  const cases: Array<{ index: number; logTerm: number; reject: boolean; hint?: number; hintTerm?: number; respIndex: number }> = [
+  const cases: Array<
+    {
+      index: number;
+      logTerm: number;
+      reject: boolean;
+      hint?: number;
+      hintTerm?: number;
+      respIndex: number;
+    }
+  > = [
     { index: 0, logTerm: 0, reject: false, respIndex: 0 }, // wait: index 0 matches the empty prefix
     { index: 1, logTerm: 1, reject: false, respIndex: 1 },
     { index: 2, logTerm: 2, reject: false, respIndex: 2 },
@@ -74,7 +83,14 @@ Deno.test("follower consistency check: append only if the entry at prevLogIndex 
     const s = storageWithLog(["1", "2"], [1, 2]);
     s.setHardState({ term: 2, vote: "", commit: 0 });
     const r = newRaft("2", 10, 1, s);
-    r.step(msg("app", "1", "2", { term: 2, index: c.index, logTerm: c.logTerm, commit: 0 }));
+    r.step(
+      msg("app", "1", "2", {
+        term: 2,
+        index: c.index,
+        logTerm: c.logTerm,
+        commit: 0,
+      }),
+    );
     const [resp] = readMessages(r);
     assert.equal(resp.type, "appResp");
     assert.equal(resp.reject ?? false, c.reject, `case ${i}`);
@@ -87,7 +103,14 @@ Deno.test("follower consistency check: append only if the entry at prevLogIndex 
 });
 
 Deno.test("follower truncates conflicting entries and keeps matching ones (§5.3)", () => {
-  const cases: Array<{ index: number; logTerm: number; ents: Array<[number, number]>; want: number[] }> = [
+  const cases: Array<
+    {
+      index: number;
+      logTerm: number;
+      ents: Array<[number, number]>;
+      want: number[];
+    }
+  > = [
     { index: 2, logTerm: 2, ents: [[3, 3]], want: [1, 2, 3] },
     { index: 1, logTerm: 1, ents: [[2, 3], [3, 4]], want: [1, 3, 4] },
     { index: 0, logTerm: 0, ents: [[1, 1]], want: [1, 2] }, // a stale, matching append changes nothing
@@ -110,7 +133,9 @@ Deno.test("follower truncates conflicting entries and keeps matching ones (§5.3
 });
 
 Deno.test("follower commits min(leaderCommit, index of last new entry)", () => {
-  const cases: Array<{ ents: Array<[number, number]>; commit: number; want: number }> = [
+  const cases: Array<
+    { ents: Array<[number, number]>; commit: number; want: number }
+  > = [
     { ents: [[3, 1]], commit: 3, want: 3 },
     { ents: [[3, 1], [4, 1]], commit: 3, want: 3 },
     { ents: [[3, 1]], commit: 5, want: 3 }, // entries 4.. are not known to match
@@ -136,7 +161,15 @@ Deno.test("an append below the follower's commit index is answered with the comm
   const s = storageWithLog(["1", "2"], [1, 1, 1]);
   s.setHardState({ term: 1, vote: "", commit: 3 });
   const r = newRaft("2", 10, 1, s);
-  r.step(msg("app", "1", "2", { term: 1, index: 1, logTerm: 1, commit: 3, entries: [entry(2, 1)] }));
+  r.step(
+    msg("app", "1", "2", {
+      term: 1,
+      index: 1,
+      logTerm: 1,
+      commit: 3,
+      entries: [entry(2, 1)],
+    }),
+  );
   const [resp] = readMessages(r);
   assert.equal(resp.reject, undefined);
   assert.equal(resp.index, 3);
@@ -158,9 +191,13 @@ Deno.test("leader commits an entry once a majority holds it", () => {
   for (const [voters, acks, want] of cases) {
     const r = leaderOf(voters);
     // Everybody acked the empty entry (index 1); then one proposal at index 2.
-    for (const id of voters.slice(1)) r.step(msg("appResp", id, "1", { term: 1, index: 1 }));
+    for (const id of voters.slice(1)) {
+      r.step(msg("appResp", id, "1", { term: 1, index: 1 }));
+    }
     propose(r, "x");
-    for (const id of acks) r.step(msg("appResp", id, "1", { term: 1, index: 2 }));
+    for (const id of acks) {
+      r.step(msg("appResp", id, "1", { term: 1, index: 2 }));
+    }
     assert.equal(r.raftLog.committed, want, `${voters} acked by ${acks}`);
   }
 });
@@ -221,7 +258,9 @@ Deno.test("Figure 8 scenario end to end: an old-term entry on a majority is not 
   nw.tick("1", 3);
   assert.equal(r("3").raftLog.term(2), 1, "S3 holds the old entry");
   assert.equal(r("1").prs.committed(), 2, "a majority holds index 2");
-  for (const id of ["1", "2", "3", "4"]) assert.equal(r(id).raftLog.committed, 1, `S${id} must not commit index 2`);
+  for (const id of ["1", "2", "3", "4"]) {
+    assert.equal(r(id).raftLog.committed, 1, `S${id} must not commit index 2`);
+  }
   // (d) S1 is down; S5 wins term 4 (its last term 2 beats their 1) and overwrites index 2 everywhere.
   nw.filter = undefined;
   nw.recover();
@@ -255,7 +294,11 @@ Deno.test("leader brings divergent follower logs in line with its own (Figure 7)
     const fs = storageWithLog(["1", "2", "3"], fl);
     fs.setHardState({ term: 7, vote: "", commit: 0 });
     const follower = newRaft("2", 10, 1, fs);
-    const nw = new Network(["1", "2", "3"], {}, { "1": leader, "2": follower, "3": "blackhole" });
+    const nw = new Network(["1", "2", "3"], {}, {
+      "1": leader,
+      "2": follower,
+      "3": "blackhole",
+    });
     // 1 wins term 8 with 3's vote (3 is a blackhole here, so grant manually).
     leader.step(msg("hup", "1", "1"));
     readMessages(leader);
@@ -325,7 +368,10 @@ Deno.test("heartbeats carry min(match, commit) and commit on the follower", () =
   readMessages(r);
   r.step(msg("beat", "1", "1"));
   const hbs = readMessages(r).filter((m) => m.type === "heartbeat");
-  assert.deepEqual(hbs.map((m) => [m.to, m.commit]).sort(), [["2", 2], ["3", 0]]);
+  assert.deepEqual(hbs.map((m) => [m.to, m.commit]).sort(), [["2", 2], [
+    "3",
+    0,
+  ]]);
 
   const s = storageWithLog(["1", "2"], [1, 1, 1]);
   s.setHardState({ term: 1, vote: "", commit: 1 });
@@ -345,7 +391,10 @@ Deno.test("the leader sends heartbeats every heartbeatTick", () => {
   r.tick();
   assert.equal(readMessages(r).length, 0);
   r.tick();
-  assert.deepEqual(readMessages(r).map((m) => m.type), ["heartbeat", "heartbeat"]);
+  assert.deepEqual(readMessages(r).map((m) => m.type), [
+    "heartbeat",
+    "heartbeat",
+  ]);
 });
 
 Deno.test("flow control: a probing follower gets one append until it answers", () => {
@@ -371,10 +420,20 @@ Deno.test("flow control: replicate state pipelines up to maxInflightMsgs, split 
   assert.equal(r.prs.progress.get("2")!.isPaused(), true);
   // Acknowledging the first message frees one slot.
   r.step(msg("appResp", "2", "1", { term: 1, index: 3 }));
-  assert.deepEqual(readMessages(r).filter((m) => m.type === "app").map((m) => [m.index, m.entries!.length]), [[7, 2]]);
+  assert.deepEqual(
+    readMessages(r).filter((m) => m.type === "app").map((
+      m,
+    ) => [m.index, m.entries!.length]),
+    [[7, 2]],
+  );
   // A heartbeat response with a full window frees one slot too.
   r.step(msg("heartbeatResp", "2", "1", { term: 1 }));
-  assert.deepEqual(readMessages(r).filter((m) => m.type === "app").map((m) => [m.index, m.entries!.length]), [[9, 2]]);
+  assert.deepEqual(
+    readMessages(r).filter((m) => m.type === "app").map((
+      m,
+    ) => [m.index, m.entries!.length]),
+    [[9, 2]],
+  );
 });
 
 Deno.test("a rejection in replicate state falls back to probing", () => {
@@ -382,11 +441,27 @@ Deno.test("a rejection in replicate state falls back to probing", () => {
   r.step(msg("appResp", "2", "1", { term: 1, index: 1 }));
   propose(r, "a");
   readMessages(r);
-  r.step(msg("appResp", "2", "1", { term: 1, index: 1, reject: true, rejectHint: 0, logTerm: 0 }));
+  r.step(
+    msg("appResp", "2", "1", {
+      term: 1,
+      index: 1,
+      reject: true,
+      rejectHint: 0,
+      logTerm: 0,
+    }),
+  );
   const pr = r.prs.progress.get("2")!;
   // The rejection of index 1 is stale: it is already matched.
   assert.equal(pr.state, "replicate");
-  r.step(msg("appResp", "2", "1", { term: 1, index: 2, reject: true, rejectHint: 1, logTerm: 1 }));
+  r.step(
+    msg("appResp", "2", "1", {
+      term: 1,
+      index: 2,
+      reject: true,
+      rejectHint: 1,
+      logTerm: 1,
+    }),
+  );
   assert.equal(pr.state, "probe");
   assert.equal(pr.next, 2);
 });
@@ -407,7 +482,9 @@ Deno.test("duplicated and reordered messages are harmless", () => {
   const f = nw.raft("2");
   const before = logTerms(f);
   // Replay an old append and an old response.
-  const oldApp = nw.delivered.find((m) => m.type === "app" && m.to === "2" && (m.entries ?? []).length > 0)!;
+  const oldApp = nw.delivered.find((m) =>
+    m.type === "app" && m.to === "2" && (m.entries ?? []).length > 0
+  )!;
   f.step(structuredClone(oldApp));
   f.step(structuredClone(oldApp));
   l.step(msg("appResp", "2", "1", { term: 1, index: 1 }));
@@ -426,11 +503,17 @@ Deno.test("proposals: forwarded by followers, refused without a leader or with f
   assert.equal(nw.storage.get("3")!.entries(2, 3)[0].data, "via follower");
 
   const lonely = newRaft("1", 10, 1, new TestStorage(["1", "2", "3"]));
-  assert.throws(() => propose(lonely, "x"), (e: unknown) => e instanceof ProposalDroppedError && e.reason === "no leader");
+  assert.throws(
+    () => propose(lonely, "x"),
+    (e: unknown) =>
+      e instanceof ProposalDroppedError && e.reason === "no leader",
+  );
   lonely.becomeCandidate();
   assert.throws(() => propose(lonely, "x"), ProposalDroppedError);
 
-  const noFwd = new Network(["1", "2", "3"], { disableProposalForwarding: true });
+  const noFwd = new Network(["1", "2", "3"], {
+    disableProposalForwarding: true,
+  });
   noFwd.campaign("1");
   assert.throws(() => noFwd.propose("2", "x"), /forwarding is disabled/);
   assert.equal(noFwd.raft("1").raftLog.lastIndex(), 1);
@@ -478,4 +561,14 @@ Deno.test("entries are copied, not aliased: a duplicated proposal message cannot
   assert.deepEqual(logTerms(r), [[1, 1], [2, 1], [3, 1]]);
   stabilize(r, r.raftLog.storage as TestStorage);
   assert.deepEqual(entsWithTerms(1, 1, 1).map((e) => e.index), [1, 2, 3]);
+});
+
+Deno.test("an acknowledgement beyond the leader's log is ignored", () => {
+  const r = leaderOf(["1", "2", "3"]);
+  r.step(msg("appResp", "2", "1", { term: 1, index: 99 }));
+  const pr = r.prs.progress.get("2")!;
+  assert.equal(pr.match, 0);
+  assert.equal(r.raftLog.committed, 0);
+  r.step(msg("appResp", "2", "1", { term: 1, index: 1 }));
+  assert.equal(r.raftLog.committed, 1);
 });

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import { runSim, Sim, SimFailure, type SimStats } from "./sim/cluster.ts";
-import { CONFIGS, configByName, type SimConfig } from "./sim/configs.ts";
+import { configByName, CONFIGS, type SimConfig } from "./sim/configs.ts";
 import type { SimJob, SimJobResult } from "./sim/worker.ts";
 
 const replaySeed = Deno.env.get("RAFT_SIM_SEED");
@@ -29,11 +29,21 @@ function assertExercised(cfg: SimConfig, stats: SimStats[]): void {
   assert.ok(s("elections") >= n, `${cfg.name}: elections`);
   assert.ok(s("committed") >= n * 20, `${cfg.name}: commits`);
   assert.ok(s("readsAnswered") > 0, `${cfg.name}: reads`);
-  assert.ok(s("dropped") > 0 && s("partitions") > 0, `${cfg.name}: network faults`);
-  assert.ok(s("crashes") > 0 && s("midReadyCrashes") > 0, `${cfg.name}: crashes`);
+  assert.ok(
+    s("dropped") > 0 && s("partitions") > 0,
+    `${cfg.name}: network faults`,
+  );
+  assert.ok(
+    s("crashes") > 0 && s("midReadyCrashes") > 0,
+    `${cfg.name}: crashes`,
+  );
   assert.ok(s("transfers") > 0, `${cfg.name}: transfers`);
-  if (cfg.snapshotRate > 0) assert.ok(s("snapshotsInstalled") > 0, `${cfg.name}: snapshots installed`);
-  if (cfg.membershipRate > 0) assert.ok(s("membershipChanges") > 0, `${cfg.name}: membership changes`);
+  if (cfg.snapshotRate > 0) {
+    assert.ok(s("snapshotsInstalled") > 0, `${cfg.name}: snapshots installed`);
+  }
+  if (cfg.membershipRate > 0) {
+    assert.ok(s("membershipChanges") > 0, `${cfg.name}: membership changes`);
+  }
 }
 
 /** One worker per core, each taking jobs from the shared queue until it is empty. */
@@ -42,7 +52,9 @@ function runJobs(jobs: SimJob[], workers: number): Promise<SimJobResult[]> {
   const queue = [...jobs];
   const runner = () =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(new URL("./sim/worker.ts", import.meta.url), { type: "module" });
+      const w = new Worker(new URL("./sim/worker.ts", import.meta.url), {
+        type: "module",
+      });
       const timer = setTimeout(() => {
         w.terminate();
         reject(new Error("simulation worker timed out"));
@@ -69,18 +81,24 @@ function runJobs(jobs: SimJob[], workers: number): Promise<SimJobResult[]> {
       };
       next();
     });
-  return Promise.all(Array.from({ length: workers }, runner)).then(() => results);
+  return Promise.all(Array.from({ length: workers }, runner)).then(() =>
+    results
+  );
 }
 
 if (replaySeed !== undefined) {
   const seed = Number(replaySeed);
   for (const cfg of configs) {
     Deno.test(`raft sim replay: ${cfg.name} seed ${seed}`, () => {
-      const sim = new Sim(cfg, seed, { trace: Deno.env.get("RAFT_SIM_TRACE") === "1" });
+      const sim = new Sim(cfg, seed, {
+        trace: Deno.env.get("RAFT_SIM_TRACE") === "1",
+      });
       try {
         console.log(JSON.stringify(sim.run()));
       } catch (e) {
-        if (e instanceof SimFailure && Deno.env.get("RAFT_SIM_TRACE") === "1") console.log(e.trace.join("\n"));
+        if (e instanceof SimFailure && Deno.env.get("RAFT_SIM_TRACE") === "1") {
+          console.log(e.trace.join("\n"));
+        }
         throw e;
       }
     });
@@ -91,24 +109,42 @@ if (replaySeed !== undefined) {
     const jobs: SimJob[] = [];
     const chunk = 25;
     for (const cfg of configs) {
-      for (let from = firstSeed; from < firstSeed + seedsPerConfig; from += chunk) {
-        jobs.push({ config: cfg.name, from, to: Math.min(from + chunk, firstSeed + seedsPerConfig) });
+      for (
+        let from = firstSeed;
+        from < firstSeed + seedsPerConfig;
+        from += chunk
+      ) {
+        jobs.push({
+          config: cfg.name,
+          from,
+          to: Math.min(from + chunk, firstSeed + seedsPerConfig),
+        });
       }
     }
     const results = await runJobs(jobs, cores);
     const failures = results.filter((r) => r.failure).map((r) => r.failure!);
     if (failures.length) throw new Error(failures.join("\n\n"));
     for (const cfg of configs) {
-      const stats = results.filter((r) => r.config === cfg.name).flatMap((r) => r.stats);
+      const stats = results.filter((r) => r.config === cfg.name).flatMap((r) =>
+        r.stats
+      );
       assert.equal(stats.length, seedsPerConfig, cfg.name);
       assertExercised(cfg, stats);
     }
     const all = results.flatMap((r) => r.stats);
     console.log(
-      `  ${all.length} seeds: ${sum(all, "ticks")} ticks, ${sum(all, "elections")} elections, ` +
-        `${sum(all, "committed")} entries committed, ${sum(all, "messages")} messages (${sum(all, "dropped")} dropped), ` +
-        `${sum(all, "crashes")} crashes (${sum(all, "midReadyCrashes")} mid-Ready), ${sum(all, "partitions")} partitions, ` +
-        `${sum(all, "membershipChanges")} membership changes, ${sum(all, "snapshotsInstalled")} snapshots installed, ` +
+      `  ${all.length} seeds: ${sum(all, "ticks")} ticks, ${
+        sum(all, "elections")
+      } elections, ` +
+        `${sum(all, "committed")} entries committed, ${
+          sum(all, "messages")
+        } messages (${sum(all, "dropped")} dropped), ` +
+        `${sum(all, "crashes")} crashes (${
+          sum(all, "midReadyCrashes")
+        } mid-Ready), ${sum(all, "partitions")} partitions, ` +
+        `${sum(all, "membershipChanges")} membership changes, ${
+          sum(all, "snapshotsInstalled")
+        } snapshots installed, ` +
         `${sum(all, "readsAnswered")} reads answered`,
     );
   });
@@ -119,5 +155,8 @@ Deno.test("raft sim: a seed replays exactly", () => {
   const a = new Sim(cfg, 77, { trace: true });
   const b = new Sim(cfg, 77, { trace: true });
   assert.deepEqual(a.run(), b.run());
-  assert.deepEqual(runSim(configByName("crash5"), 5), runSim(configByName("crash5"), 5));
+  assert.deepEqual(
+    runSim(configByName("crash5"), 5),
+    runSim(configByName("crash5"), 5),
+  );
 });

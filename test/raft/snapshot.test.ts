@@ -7,10 +7,21 @@ import { Raft } from "../../server/raft/raft.ts";
 import { seededRandom } from "../../server/raft/rand.ts";
 import { MemoryStorage } from "../../server/raft/storage.ts";
 import type { Snapshot } from "../../server/raft/types.ts";
-import { msg, Network, newRaft, readMessages, stabilize, storageWithLog, TestStorage } from "./helpers.ts";
+import {
+  msg,
+  Network,
+  newRaft,
+  readMessages,
+  stabilize,
+  storageWithLog,
+  TestStorage,
+} from "./helpers.ts";
 
 function snap(index: number, term: number, voters = ["1", "2"]): Snapshot {
-  return { metadata: { index, term, confState: { voters, learners: [] } }, data: `state@${index}` };
+  return {
+    metadata: { index, term, confState: { voters, learners: [] } },
+    data: `state@${index}`,
+  };
 }
 
 /** A leader whose storage was compacted at index 11 (snapshot term 11). */
@@ -30,7 +41,15 @@ Deno.test("a follower whose next entry is compacted gets the snapshot", () => {
   const { r } = compactedLeader();
   const pr = r.prs.progress.get("2")!;
   pr.recentActive = true;
-  r.step(msg("appResp", "2", "1", { term: r.term, index: 11, reject: true, rejectHint: 0, logTerm: 0 }));
+  r.step(
+    msg("appResp", "2", "1", {
+      term: r.term,
+      index: 11,
+      reject: true,
+      rejectHint: 0,
+      logTerm: 0,
+    }),
+  );
   const [m] = readMessages(r);
   assert.equal(m.type, "snap");
   assert.equal(m.snapshot!.metadata.index, 11);
@@ -42,7 +61,15 @@ Deno.test("a follower whose next entry is compacted gets the snapshot", () => {
 Deno.test("no snapshot is sent to a follower that was not recently active", () => {
   const { r } = compactedLeader();
   r.prs.progress.get("2")!.recentActive = false;
-  r.step(msg("appResp", "2", "1", { term: r.term, index: 11, reject: true, rejectHint: 0, logTerm: 0 }));
+  r.step(
+    msg("appResp", "2", "1", {
+      term: r.term,
+      index: 11,
+      reject: true,
+      rejectHint: 0,
+      logTerm: 0,
+    }),
+  );
   // The appResp itself marks it active, so the snapshot goes out.
   assert.equal(readMessages(r)[0].type, "snap");
   r.prs.progress.get("2")!.becomeProbe();
@@ -57,13 +84,25 @@ Deno.test("reportSnapshot: finish resumes probing after the snapshot, failure fr
     const pr = r.prs.progress.get("2")!;
     pr.recentActive = true;
     pr.next = 1;
-    r.step(msg("appResp", "2", "1", { term: r.term, index: 0, reject: true, rejectHint: 0, logTerm: 0 }));
+    r.step(
+      msg("appResp", "2", "1", {
+        term: r.term,
+        index: 0,
+        reject: true,
+        rejectHint: 0,
+        logTerm: 0,
+      }),
+    );
     readMessages(r);
     assert.equal(pr.state, "snapshot");
     r.step(msg("snapStatus", "2", "1", { reject }));
     assert.equal(pr.state, "probe");
     assert.equal(pr.next, wantNext);
-    assert.equal(pr.probeSent, true, "waits for the follower before the next probe");
+    assert.equal(
+      pr.probeSent,
+      true,
+      "waits for the follower before the next probe",
+    );
   }
 });
 
@@ -85,7 +124,10 @@ Deno.test("a follower restores a snapshot: log, commit and configuration come fr
   assert.equal(r.raftLog.committed, 11);
   assert.equal(r.raftLog.term(11), 11);
   assert.deepEqual(r.prs.confState().voters, ["1", "2", "3"]);
-  assert.deepEqual(readMessages(r).map((m) => [m.type, m.index]), [["appResp", 11]]);
+  assert.deepEqual(readMessages(r).map((m) => [m.type, m.index]), [[
+    "appResp",
+    11,
+  ]]);
   // Not promotable until the snapshot is persisted.
   assert.equal(r.promotable(), false);
   assert.equal(r.raftLog.hasNextCommittedEnts(), false);
@@ -101,7 +143,10 @@ Deno.test("a follower ignores a snapshot older than its commit index", () => {
   const r = newRaft("2", 10, 1, s);
   r.step(msg("snap", "1", "2", { term: 1, snapshot: snap(2, 1) }));
   assert.equal(r.raftLog.lastIndex(), 3);
-  assert.deepEqual(readMessages(r).map((m) => [m.type, m.index]), [["appResp", 3]]);
+  assert.deepEqual(readMessages(r).map((m) => [m.type, m.index]), [[
+    "appResp",
+    3,
+  ]]);
 });
 
 Deno.test("a follower that already holds the snapshot's last entry only fast-forwards its commit", () => {
@@ -116,7 +161,9 @@ Deno.test("a follower that already holds the snapshot's last entry only fast-for
 
 Deno.test("a snapshot whose configuration does not contain the receiver is ignored", () => {
   const r = newRaft("9", 10, 1, new MemoryStorage());
-  r.step(msg("snap", "1", "9", { term: 1, snapshot: snap(11, 11, ["1", "2"]) }));
+  r.step(
+    msg("snap", "1", "9", { term: 1, snapshot: snap(11, 11, ["1", "2"]) }),
+  );
   assert.equal(r.raftLog.lastIndex(), 0);
 });
 
@@ -143,9 +190,21 @@ Deno.test("compacted cluster: a lagging follower catches up through a snapshot e
 Deno.test("restart from a snapshot plus later entries restores everything", () => {
   const s = new MemoryStorage();
   s.applySnapshot(snap(5, 2, ["1", "2", "3"]));
-  s.append([{ term: 2, index: 6, type: "normal", data: "a" }, { term: 3, index: 7, type: "normal", data: "b" }]);
+  s.append([{ term: 2, index: 6, type: "normal", data: "a" }, {
+    term: 3,
+    index: 7,
+    type: "normal",
+    data: "b",
+  }]);
   s.setHardState({ term: 3, vote: "2", commit: 6 });
-  const r = new Raft({ id: "1", electionTick: 10, heartbeatTick: 1, storage: s, random: seededRandom(1), applied: 5 });
+  const r = new Raft({
+    id: "1",
+    electionTick: 10,
+    heartbeatTick: 1,
+    storage: s,
+    random: seededRandom(1),
+    applied: 5,
+  });
   assert.deepEqual(r.hardState(), { term: 3, vote: "2", commit: 6 });
   assert.equal(r.raftLog.firstIndex(), 6);
   assert.equal(r.raftLog.lastIndex(), 7);
@@ -171,7 +230,15 @@ Deno.test("a leader whose storage cannot produce a snapshot yet tries again late
   readMessages(r);
   s.busy = true;
   const pr = r.prs.progress.get("2")!;
-  r.step(msg("appResp", "2", "1", { term: r.term, index: 11, reject: true, rejectHint: 0, logTerm: 0 }));
+  r.step(
+    msg("appResp", "2", "1", {
+      term: r.term,
+      index: 11,
+      reject: true,
+      rejectHint: 0,
+      logTerm: 0,
+    }),
+  );
   assert.deepEqual(readMessages(r), []);
   assert.equal(pr.state, "probe");
   s.busy = false;

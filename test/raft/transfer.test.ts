@@ -22,7 +22,10 @@ Deno.test("transfer to an up-to-date follower: it campaigns at once and wins", (
     assert.equal(nw.raft("1").leadTransferee, "");
     // The new leader can commit.
     nw.propose("2", "x");
-    assert.equal(nw.raft("1").raftLog.committed, nw.raft("2").raftLog.lastIndex());
+    assert.equal(
+      nw.raft("1").raftLog.committed,
+      nw.raft("2").raftLog.lastIndex(),
+    );
   }
 });
 
@@ -47,7 +50,9 @@ Deno.test("proposals are refused while a transfer is in progress", () => {
   nw.send(...readMessages(nw.raft("1")));
   assert.throws(
     () => nw.propose("1", "x"),
-    (e: unknown) => e instanceof ProposalDroppedError && e.reason === "leadership transfer in progress",
+    (e: unknown) =>
+      e instanceof ProposalDroppedError &&
+      e.reason === "leadership transfer in progress",
   );
 });
 

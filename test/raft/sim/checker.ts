@@ -7,7 +7,12 @@
 //   durability           what a member reported committed is still in its log after a restart
 //   linearizable reads   a read index covers everything committed before the read began
 
-import type { Entry, NodeId, ReadState, Snapshot } from "../../../server/raft/types.ts";
+import type {
+  Entry,
+  NodeId,
+  ReadState,
+  Snapshot,
+} from "../../../server/raft/types.ts";
 import type { SimNode } from "./node.ts";
 
 export type Invariant =
@@ -67,7 +72,10 @@ export class Checker {
         this.leaders.set(r.term, n.id);
         this.elections++;
       } else if (prev !== n.id) {
-        this.fail("election safety", `both ${prev} and ${n.id} are leaders of term ${r.term}`);
+        this.fail(
+          "election safety",
+          `both ${prev} and ${n.id} are leaders of term ${r.term}`,
+        );
       }
       if (this.checkedLeaderTerm.get(n.id) !== r.term) {
         this.checkedLeaderTerm.set(n.id, r.term);
@@ -94,14 +102,19 @@ export class Checker {
         if (this.committedTerm[i] !== t) {
           this.fail(
             "durability",
-            `${n.id} has index ${i} at term ${t} committed, but the entry committed there has term ${this.committedTerm[i]}`,
+            `${n.id} has index ${i} at term ${t} committed, but the entry committed there has term ${
+              this.committedTerm[i]
+            }`,
           );
         }
         if (term < this.commitTerm[i]) this.commitTerm[i] = term;
       } else {
         if (i !== this.commitMax + 1) {
           // Can only happen if n learned a commit past a gap nobody else reported (e.g. via a snapshot).
-          this.fail("durability", `${n.id} committed index ${i} while the highest known commit was ${this.commitMax}`);
+          this.fail(
+            "durability",
+            `${n.id} committed index ${i} while the highest known commit was ${this.commitMax}`,
+          );
         }
         this.committedTerm[i] = t;
         this.commitTerm[i] = term;
@@ -127,7 +140,9 @@ export class Checker {
       if (t !== this.committedTerm[i]) {
         this.fail(
           "leader completeness",
-          `${n.id} became leader of term ${r.term} with term ${t} at index ${i}, where term ${this.committedTerm[i]} was committed`,
+          `${n.id} became leader of term ${r.term} with term ${t} at index ${i}, where term ${
+            this.committedTerm[i]
+          } was committed`,
         );
       }
     }
@@ -143,11 +158,18 @@ export class Checker {
       const rec = this.logRegistry.get(key);
       if (!rec) {
         this.logRegistry.set(key, { data: e.data, type: e.type, prevTerm });
-      } else if (rec.data !== e.data || rec.type !== e.type || (prevTerm !== 0 && rec.prevTerm !== 0 && rec.prevTerm !== prevTerm)) {
+      } else if (
+        rec.data !== e.data || rec.type !== e.type ||
+        (prevTerm !== 0 && rec.prevTerm !== 0 && rec.prevTerm !== prevTerm)
+      ) {
         this.fail(
           "log matching",
-          `${n.id} holds (index ${e.index}, term ${e.term}) = ${JSON.stringify(e.data)} after term ${prevTerm}, ` +
-            `elsewhere it is ${JSON.stringify(rec.data)} after term ${rec.prevTerm}`,
+          `${n.id} holds (index ${e.index}, term ${e.term}) = ${
+            JSON.stringify(e.data)
+          } after term ${prevTerm}, ` +
+            `elsewhere it is ${
+              JSON.stringify(rec.data)
+            } after term ${rec.prevTerm}`,
         );
       }
       prevTerm = e.term;
@@ -156,10 +178,16 @@ export class Checker {
 
   onApply(n: SimNode, e: Entry, hashAfter: number, prevApplied: number): void {
     if (e.index !== prevApplied + 1) {
-      this.fail("state machine safety", `${n.id} applied index ${e.index} right after ${prevApplied}`);
+      this.fail(
+        "state machine safety",
+        `${n.id} applied index ${e.index} right after ${prevApplied}`,
+      );
     }
     if (e.index > this.commitMax || this.committedTerm[e.index] !== e.term) {
-      this.fail("state machine safety", `${n.id} applied (index ${e.index}, term ${e.term}) which is not the committed entry`);
+      this.fail(
+        "state machine safety",
+        `${n.id} applied (index ${e.index}, term ${e.term}) which is not the committed entry`,
+      );
     }
     this.recordHash(n, e.index, hashAfter);
   }
@@ -167,7 +195,12 @@ export class Checker {
   onSnapshot(n: SimNode, s: Snapshot, hash: number): void {
     const i = s.metadata.index;
     if (i <= this.commitMax && this.committedTerm[i] !== s.metadata.term) {
-      this.fail("state machine safety", `${n.id} installed a snapshot at (${i}, ${s.metadata.term}), committed term is ${this.committedTerm[i]}`);
+      this.fail(
+        "state machine safety",
+        `${n.id} installed a snapshot at (${i}, ${s.metadata.term}), committed term is ${
+          this.committedTerm[i]
+        }`,
+      );
     }
     this.recordHash(n, i, hash);
   }
@@ -175,7 +208,12 @@ export class Checker {
   private recordHash(n: SimNode, index: number, hash: number): void {
     const known = this.appliedHash[index];
     if (known === undefined) this.appliedHash[index] = hash;
-    else if (known !== hash) this.fail("state machine safety", `${n.id} reached a different state at index ${index}`);
+    else if (known !== hash) {
+      this.fail(
+        "state machine safety",
+        `${n.id} reached a different state at index ${index}`,
+      );
+    }
   }
 
   /** The hash every member must have after applying up to index, if known. */
@@ -189,9 +227,17 @@ export class Checker {
 
   onReadState(n: SimNode, rs: ReadState): void {
     const atStart = this.reads.get(rs.requestCtx);
-    if (atStart === undefined) this.fail("linearizable read", `${n.id} got an answer to unknown read ${rs.requestCtx}`);
+    if (atStart === undefined) {
+      this.fail(
+        "linearizable read",
+        `${n.id} got an answer to unknown read ${rs.requestCtx}`,
+      );
+    }
     if (rs.index < atStart) {
-      this.fail("linearizable read", `read ${rs.requestCtx} got index ${rs.index}, but ${atStart} was committed before it began`);
+      this.fail(
+        "linearizable read",
+        `read ${rs.requestCtx} got index ${rs.index}, but ${atStart} was committed before it began`,
+      );
     }
     // Kept: a duplicated request or response may legitimately be answered again.
     this.readsAnswered++;

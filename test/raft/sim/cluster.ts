@@ -2,9 +2,16 @@
 // tick by tick, with a random fault schedule, then healing and a liveness
 // check. Safety invariants are checked after every step.
 
-import { ProposalDroppedError, StepPeerNotFoundError } from "../../../server/raft/errors.ts";
-import type { ConfChange, Message, NodeId } from "../../../server/raft/types.ts";
-import { Checker, InvariantViolation, type Invariant } from "./checker.ts";
+import {
+  ProposalDroppedError,
+  StepPeerNotFoundError,
+} from "../../../server/raft/errors.ts";
+import type {
+  ConfChange,
+  Message,
+  NodeId,
+} from "../../../server/raft/types.ts";
+import { Checker, type Invariant, InvariantViolation } from "./checker.ts";
 import type { SimConfig } from "./configs.ts";
 import { CALM, SimNetwork } from "./network.ts";
 import { type ApplyHooks, type CrashPoint, SimNode } from "./node.ts";
@@ -41,7 +48,9 @@ export class SimFailure extends Error {
     super(
       `raft simulation failed: ${detail}\n  config=${config} seed=${seed} tick=${tick}\n` +
         `  replay: RAFT_SIM_CONFIG=${config} RAFT_SIM_SEED=${seed} npx deno test -A test/raft/sim.test.ts\n` +
-        `  (add RAFT_SIM_TRACE=1 for a message-level trace)\n  last events:\n    ${trace.slice(-40).join("\n    ")}`,
+        `  (add RAFT_SIM_TRACE=1 for a message-level trace)\n  last events:\n    ${
+          trace.slice(-40).join("\n    ")
+        }`,
     );
     this.name = "SimFailure";
   }
@@ -54,7 +63,9 @@ export interface SimOptions {
 
 function hashName(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  }
   return h;
 }
 
@@ -92,7 +103,11 @@ export class Sim {
   };
   private readonly hooks: ApplyHooks;
 
-  constructor(readonly cfg: SimConfig, readonly seed: number, readonly opts: SimOptions = {}) {
+  constructor(
+    readonly cfg: SimConfig,
+    readonly seed: number,
+    readonly opts: SimOptions = {},
+  ) {
     this.rng = new Rng((seed ^ hashName(cfg.name)) >>> 0);
     this.net = new SimNetwork(this.rng, cfg.faults);
     const ids = Array.from({ length: cfg.nodes }, (_, i) => String(i + 1));
@@ -113,7 +128,9 @@ export class Sim {
             this.stats.membershipChanges++;
           }
         }
-        if (this.marker !== "" && e.data === this.marker && this.markerIndex === 0) this.markerIndex = e.index;
+        if (
+          this.marker !== "" && e.data === this.marker && this.markerIndex === 0
+        ) this.markerIndex = e.index;
       },
       onSnapshot: (n, s, hash) => {
         checker.onSnapshot(n, s, hash);
@@ -142,7 +159,9 @@ export class Sim {
     for (const n of this.nodes.values()) {
       if (!n.up) continue;
       const r = n.rawNode!.raft;
-      if (r.state === "leader" && (!best || r.term > best.rawNode!.raft.term)) best = n;
+      if (r.state === "leader" && (!best || r.term > best.rawNode!.raft.term)) {
+        best = n;
+      }
     }
     return best;
   }
@@ -158,9 +177,22 @@ export class Sim {
       this.checkLiveness();
     } catch (e) {
       if (e instanceof SimFailure) throw e;
-      const inv: Invariant = e instanceof InvariantViolation ? e.invariant : "raft error";
-      const detail = e instanceof Error ? (e instanceof InvariantViolation ? e.message : `${e.name}: ${e.message}\n${e.stack}`) : String(e);
-      throw new SimFailure(inv, this.cfg.name, this.seed, this.now, detail, this.trace);
+      const inv: Invariant = e instanceof InvariantViolation
+        ? e.invariant
+        : "raft error";
+      const detail = e instanceof Error
+        ? (e instanceof InvariantViolation
+          ? e.message
+          : `${e.name}: ${e.message}\n${e.stack}`)
+        : String(e);
+      throw new SimFailure(
+        inv,
+        this.cfg.name,
+        this.seed,
+        this.now,
+        detail,
+        this.trace,
+      );
     }
     this.stats.ticks = this.now;
     this.stats.elections = this.checker.elections;
@@ -181,12 +213,18 @@ export class Sim {
     }
     for (const m of this.net.take(this.now)) this.deliver(m);
     for (const n of this.rng.shuffle(this.upNodes())) {
-      for (let i = 0; i < 4 && n.up && n.rawNode!.hasReady(); i++) this.handleReady(n);
+      for (let i = 0; i < 4 && n.up && n.rawNode!.hasReady(); i++) {
+        this.handleReady(n);
+      }
     }
     if (this.cfg.snapshotRate > 0) {
       for (const n of this.nodes.values()) {
         if (n.up && this.rng.chance(this.cfg.snapshotRate)) {
-          if (n.snapshotAndCompact(this.rng.int(this.cfg.snapshotKeep[0], this.cfg.snapshotKeep[1]))) {
+          if (
+            n.snapshotAndCompact(
+              this.rng.int(this.cfg.snapshotKeep[0], this.cfg.snapshotKeep[1]),
+            )
+          ) {
             this.stats.snapshotsTaken++;
           }
         }
@@ -219,20 +257,33 @@ export class Sim {
     const rd = rn.ready();
     this.checker.onEntries(n, rd.entries);
     const crash = this.pendingCrash.get(n.id);
-    if (crash === "beforePersist") return this.crash(n, `before persisting ${rd.entries.length} entries`);
+    if (crash === "beforePersist") {
+      return this.crash(n, `before persisting ${rd.entries.length} entries`);
+    }
     n.persist(rd);
-    if (crash === "afterPersist") return this.crash(n, `after persisting, before sending ${rd.messages.length} messages`);
+    if (crash === "afterPersist") {
+      return this.crash(
+        n,
+        `after persisting, before sending ${rd.messages.length} messages`,
+      );
+    }
     for (let m of rd.messages) {
       if (m.type === "snap") m = this.freshSnapshot(n, m);
       // Like a transport: a broken link is reported unreachable, and a snapshot's fate is reported.
       const blocked = this.net.isBlocked(m.from, m.to);
       const sent = this.net.send(m, this.now) && !blocked;
       if (blocked && this.rng.chance(0.5)) rn.reportUnreachable(m.to);
-      if (m.type === "snap") rn.reportSnapshot(m.to, sent ? "finish" : "failure");
+      if (m.type === "snap") {
+        rn.reportSnapshot(m.to, sent ? "finish" : "failure");
+      }
     }
     for (const rs of rd.readStates) this.checker.onReadState(n, rs);
     if (rd.softState) {
-      this.log(`${n.id} is ${rd.softState.state} (leader ${rd.softState.leader || "-"}) term ${rn.raft.term}`);
+      this.log(
+        `${n.id} is ${rd.softState.state} (leader ${
+          rd.softState.leader || "-"
+        }) term ${rn.raft.term}`,
+      );
     }
     n.apply(rd, this.hooks);
     rn.advance(rd);
@@ -245,7 +296,10 @@ export class Sim {
    * would not list it as a member, and it would ignore it.
    */
   private freshSnapshot(n: SimNode, m: Message): Message {
-    if (n.appliedIndex > m.snapshot!.metadata.index && n.snapshotAndCompact(this.cfg.snapshotKeep[1])) {
+    if (
+      n.appliedIndex > m.snapshot!.metadata.index &&
+      n.snapshotAndCompact(this.cfg.snapshotKeep[1])
+    ) {
       this.stats.snapshotsTaken++;
       return { ...m, snapshot: n.storage.snapshot() };
     }
@@ -257,14 +311,23 @@ export class Sim {
     this.pendingCrash.delete(n.id);
     n.crash();
     this.stats.crashes++;
-    this.downUntil.set(n.id, this.chaos ? this.now + this.rng.int(this.cfg.downTicks[0], this.cfg.downTicks[1]) : this.now + 1);
+    this.downUntil.set(
+      n.id,
+      this.chaos
+        ? this.now + this.rng.int(this.cfg.downTicks[0], this.cfg.downTicks[1])
+        : this.now + 1,
+    );
     this.log(`crash ${n.id} ${why}`);
   }
 
   private restart(n: SimNode): void {
     this.downUntil.delete(n.id);
     n.start(this.cfg.node, this.rng.seed());
-    this.log(`restart ${n.id} (term ${n.rawNode!.raft.term}, commit ${n.rawNode!.raft.raftLog.committed})`);
+    this.log(
+      `restart ${n.id} (term ${n.rawNode!.raft.term}, commit ${
+        n.rawNode!.raft.raftLog.committed
+      })`,
+    );
     this.checker.afterStep(n);
   }
 
@@ -273,7 +336,9 @@ export class Sim {
     const rng = this.rng;
     if (rng.chance(cfg.proposalRate)) {
       const up = this.upNodes();
-      if (up.length) this.propose(rng.pick(up), `s${this.seed}-${++this.counter}`);
+      if (up.length) {
+        this.propose(rng.pick(up), `s${this.seed}-${++this.counter}`);
+      }
     }
     if (rng.chance(cfg.readRate)) {
       const up = this.upNodes();
@@ -306,12 +371,17 @@ export class Sim {
     } else if (rng.chance(cfg.partitionRate)) {
       this.formPartition();
     }
-    if (rng.chance(cfg.crashRate) && this.downUntil.size + this.pendingCrash.size < cfg.maxDown) {
+    if (
+      rng.chance(cfg.crashRate) &&
+      this.downUntil.size + this.pendingCrash.size < cfg.maxDown
+    ) {
       const up = this.upNodes();
       if (up.length) {
         const n = rng.pick(up);
         if (rng.chance(cfg.midReadyCrashShare)) {
-          const point: CrashPoint = rng.chance(0.5) ? "beforePersist" : "afterPersist";
+          const point: CrashPoint = rng.chance(0.5)
+            ? "beforePersist"
+            : "afterPersist";
           this.pendingCrash.set(n.id, point);
         } else {
           this.crash(n, "between Readys");
@@ -336,7 +406,8 @@ export class Sim {
     const rng = this.rng;
     const ids = [...this.nodes.keys()];
     this.stats.partitions++;
-    this.healAt = this.now + rng.int(this.cfg.partitionTicks[0], this.cfg.partitionTicks[1]);
+    this.healAt = this.now +
+      rng.int(this.cfg.partitionTicks[0], this.cfg.partitionTicks[1]);
     if (rng.chance(this.cfg.oneWayShare)) {
       const x = rng.pick(ids);
       const mode = rng.int(0, 2);
@@ -346,12 +417,18 @@ export class Sim {
         else if (mode === 1) this.net.cutOneWay(y, x); // x cannot hear
         else if (rng.chance(0.5)) this.net.cutOneWay(x, y);
       }
-      this.log(`one-way partition around ${x} (mode ${mode}) until t${this.healAt}`);
+      this.log(
+        `one-way partition around ${x} (mode ${mode}) until t${this.healAt}`,
+      );
     } else {
       rng.shuffle(ids);
       const k = rng.int(1, ids.length - 1);
       this.net.partition(ids.slice(0, k), ids.slice(k));
-      this.log(`partition ${ids.slice(0, k).join(",")} | ${ids.slice(k).join(",")} until t${this.healAt}`);
+      this.log(
+        `partition ${ids.slice(0, k).join(",")} | ${
+          ids.slice(k).join(",")
+        } until t${this.healAt}`,
+      );
     }
   }
 
@@ -378,7 +455,11 @@ export class Sim {
       this.nodes.set(id, added);
       added.start(this.cfg.node, rng.seed());
       this.checker.afterStep(added);
-      cc = { type: this.cfg.learners && rng.chance(0.5) ? "addLearner" : "addNode", nodeId: id, context: "" };
+      cc = {
+        type: this.cfg.learners && rng.chance(0.5) ? "addLearner" : "addNode",
+        nodeId: id,
+        context: "",
+      };
     } else if (what === "promote") {
       cc = { type: "addNode", nodeId: rng.pick(learners), context: "" };
     } else {
@@ -402,7 +483,9 @@ export class Sim {
     this.net.heal();
     this.net.faults = CALM;
     this.pendingCrash.clear();
-    for (const id of [...this.downUntil.keys()]) this.restart(this.nodes.get(id)!);
+    for (const id of [...this.downUntil.keys()]) {
+      this.restart(this.nodes.get(id)!);
+    }
     this.log("healed");
   }
 
@@ -420,20 +503,28 @@ export class Sim {
       }
       if (this.markerIndex === 0) continue;
       // Every member must have applied it (directly or through a snapshot covering it).
-      if (this.currentMembers(l).every((id) => this.applied(id) >= this.markerIndex)) return;
+      if (
+        this.currentMembers(l).every((id) =>
+          this.applied(id) >= this.markerIndex
+        )
+      ) return;
     }
     const l = this.leader();
     const members = l ? this.currentMembers(l) : [];
     const status = [...this.nodes.values()].map((n) =>
       n.up
-        ? `${n.id}:${n.rawNode!.raft.state}/t${n.rawNode!.raft.term}/c${n.rawNode!.raft.raftLog.committed}/a${n.appliedIndex}` +
+        ? `${n.id}:${n.rawNode!.raft.state}/t${n.rawNode!.raft.term}/c${
+          n.rawNode!.raft.raftLog.committed
+        }/a${n.appliedIndex}` +
           `/last${n.rawNode!.raft.raftLog.lastIndex()}`
         : `${n.id}:down`
     ).join(" ");
     throw new InvariantViolation(
       "liveness",
       `no leader committed and applied a proposal on all members within ${this.cfg.livenessTicks} ticks of healing ` +
-        `(leader ${l?.id ?? "none"}, members ${members.join(",")}, marker at ${this.markerIndex}); ${status}`,
+        `(leader ${l?.id ?? "none"}, members ${
+          members.join(",")
+        }, marker at ${this.markerIndex}); ${status}`,
     );
   }
 
@@ -448,6 +539,10 @@ export class Sim {
   }
 }
 
-export function runSim(cfg: SimConfig, seed: number, opts: SimOptions = {}): SimStats {
+export function runSim(
+  cfg: SimConfig,
+  seed: number,
+  opts: SimOptions = {},
+): SimStats {
   return new Sim(cfg, seed, opts).run();
 }

@@ -46,7 +46,14 @@ const NODE: NodeOptions = {
   maxInflightMsgs: 256,
 };
 
-const FAULTS: NetworkFaults = { dropRate: 0.05, dupRate: 0.03, minDelay: 1, maxDelay: 3, spikeRate: 0.01, spikeDelay: 25 };
+const FAULTS: NetworkFaults = {
+  dropRate: 0.05,
+  dupRate: 0.03,
+  minDelay: 1,
+  maxDelay: 3,
+  spikeRate: 0.01,
+  spikeDelay: 25,
+};
 
 const BASE: SimConfig = {
   name: "base",
@@ -77,7 +84,11 @@ export const CONFIGS: SimConfig[] = [
   // Plain raft: no pre-vote, no check-quorum.
   { ...BASE, name: "plain3" },
   // The production setting: pre-vote and check-quorum.
-  { ...BASE, name: "prevote3", node: { ...NODE, preVote: true, checkQuorum: true } },
+  {
+    ...BASE,
+    name: "prevote3",
+    node: { ...NODE, preVote: true, checkQuorum: true },
+  },
   // Five members, two may be down, harsher network.
   {
     ...BASE,
@@ -87,7 +98,13 @@ export const CONFIGS: SimConfig[] = [
     minVoters: 5,
     maxDown: 2,
     crashRate: 0.01,
-    faults: { ...FAULTS, dropRate: 0.1, dupRate: 0.05, maxDelay: 4, spikeRate: 0.02 },
+    faults: {
+      ...FAULTS,
+      dropRate: 0.1,
+      dupRate: 0.05,
+      maxDelay: 4,
+      spikeRate: 0.02,
+    },
     node: { ...NODE, preVote: true, checkQuorum: true },
   },
   // Crash-heavy, most crashes in the middle of a Ready (losing unpersisted state).
@@ -110,7 +127,13 @@ export const CONFIGS: SimConfig[] = [
     snapshotRate: 0.03,
     snapshotKeep: [0, 3],
     proposalRate: 0.5,
-    node: { ...NODE, preVote: true, checkQuorum: true, maxSizePerMsg: 40, maxInflightMsgs: 4 },
+    node: {
+      ...NODE,
+      preVote: true,
+      checkQuorum: true,
+      maxSizePerMsg: 40,
+      maxInflightMsgs: 4,
+    },
   },
   // Membership changes from three: remove and add (fresh IDs), learners, up to four members.
   {
@@ -139,6 +162,12 @@ export const CONFIGS: SimConfig[] = [
 
 export function configByName(name: string): SimConfig {
   const c = CONFIGS.find((c) => c.name === name);
-  if (!c) throw new Error(`unknown simulation config "${name}" (known: ${CONFIGS.map((c) => c.name).join(", ")})`);
+  if (!c) {
+    throw new Error(
+      `unknown simulation config "${name}" (known: ${
+        CONFIGS.map((c) => c.name).join(", ")
+      })`,
+    );
+  }
   return c;
 }

@@ -15,7 +15,14 @@ export interface NetworkFaults {
   spikeDelay: number;
 }
 
-export const CALM: NetworkFaults = { dropRate: 0, dupRate: 0, minDelay: 1, maxDelay: 2, spikeRate: 0, spikeDelay: 0 };
+export const CALM: NetworkFaults = {
+  dropRate: 0,
+  dupRate: 0,
+  minDelay: 1,
+  maxDelay: 2,
+  spikeRate: 0,
+  spikeDelay: 0,
+};
 
 /** Messages are shared by sender and receivers: freezing them catches any code that mutates its input. */
 function freeze(m: Message): Message {
@@ -58,7 +65,9 @@ export class SimNetwork {
 
   private delay(): number {
     const f = this.faults;
-    if (f.spikeRate > 0 && this.rng.chance(f.spikeRate)) return this.rng.int(f.maxDelay, f.spikeDelay);
+    if (f.spikeRate > 0 && this.rng.chance(f.spikeRate)) {
+      return this.rng.int(f.maxDelay, f.spikeDelay);
+    }
     return this.rng.int(f.minDelay, f.maxDelay);
   }
 

@@ -2,11 +2,20 @@
 // and an application state machine that do not, and the application side
 // of the Ready loop (persist, then send, then apply, then advance).
 
-import { decodeConfChange, encodeConfChange } from "../../../server/raft/raw_node.ts";
+import {
+  decodeConfChange,
+  encodeConfChange,
+} from "../../../server/raft/raw_node.ts";
 import { RawNode } from "../../../server/raft/raw_node.ts";
 import { seededRandom } from "../../../server/raft/rand.ts";
 import { MemoryStorage } from "../../../server/raft/storage.ts";
-import type { ConfState, Entry, NodeId, Ready, Snapshot } from "../../../server/raft/types.ts";
+import type {
+  ConfState,
+  Entry,
+  NodeId,
+  Ready,
+  Snapshot,
+} from "../../../server/raft/types.ts";
 
 export interface NodeOptions {
   electionTick: number;
@@ -28,7 +37,9 @@ export function mixEntry(h: number, e: Entry): number {
   h = Math.imul(h ^ e.index, 0x9e3779b1) >>> 0;
   h = Math.imul(h ^ e.term, 0x85ebca6b) >>> 0;
   const d = e.data;
-  for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d.charCodeAt(i), 0x01000193) >>> 0;
+  for (let i = 0; i < d.length; i++) {
+    h = Math.imul(h ^ d.charCodeAt(i), 0x01000193) >>> 0;
+  }
   return (h ^ (e.type === "confChange" ? 0x5bd1e995 : 0)) >>> 0;
 }
 
@@ -37,7 +48,12 @@ export type CrashPoint = "beforePersist" | "afterPersist";
 
 export interface ApplyHooks {
   onSnapshot(node: SimNode, s: Snapshot, hash: number): void;
-  onApply(node: SimNode, e: Entry, hashAfter: number, prevApplied: number): void;
+  onApply(
+    node: SimNode,
+    e: Entry,
+    hashAfter: number,
+    prevApplied: number,
+  ): void;
 }
 
 export class SimNode {
@@ -131,16 +147,29 @@ export class SimNode {
   /** Snapshots the state machine at the applied index and compacts the log, keeping `keep` entries. */
   snapshotAndCompact(keep: number): boolean {
     const snapIndex = this.storage.snapshot().metadata.index;
-    if (this.appliedIndex <= snapIndex || this.appliedIndex > this.storage.lastIndex()) return false;
-    const data: AppSnapshot = { hash: this.hash, removed: [...this.removed].sort() };
-    this.storage.createSnapshot(this.appliedIndex, this.confState, JSON.stringify(data));
+    if (
+      this.appliedIndex <= snapIndex ||
+      this.appliedIndex > this.storage.lastIndex()
+    ) return false;
+    const data: AppSnapshot = {
+      hash: this.hash,
+      removed: [...this.removed].sort(),
+    };
+    this.storage.createSnapshot(
+      this.appliedIndex,
+      this.confState,
+      JSON.stringify(data),
+    );
     const compactTo = this.appliedIndex - keep;
-    if (compactTo > this.storage.firstIndex() - 1) this.storage.compact(compactTo);
+    if (compactTo > this.storage.firstIndex() - 1) {
+      this.storage.compact(compactTo);
+    }
     return true;
   }
 
   isMember(id: NodeId): boolean {
-    return this.confState.voters.includes(id) || (this.confState.learners ?? []).includes(id);
+    return this.confState.voters.includes(id) ||
+      (this.confState.learners ?? []).includes(id);
   }
 }
 

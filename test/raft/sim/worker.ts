@@ -31,9 +31,16 @@ scope.onmessage = (e) => {
     try {
       stats.push(runSim(cfg, seed));
     } catch (err) {
-      failure = err instanceof SimFailure ? err.message : String(err instanceof Error ? err.stack : err);
+      failure = err instanceof SimFailure
+        ? err.message
+        : String(err instanceof Error ? err.stack : err);
       break;
     }
   }
-  scope.postMessage({ config: job.config, seeds: stats.length, stats, failure });
+  scope.postMessage({
+    config: job.config,
+    seeds: stats.length,
+    stats,
+    failure,
+  });
 };
