@@ -224,11 +224,10 @@ Deno.test("seeds: DIFF_SEEDS accepts lists and ranges", () => {
 Deno.test("harness: etcd against a second etcd shows no difference; a changed answer is caught", async () => {
   const oracle = await startRealEtcd();
   const second = await startRealEtcd();
-  const honest = startMutatingProxy(second.clientUrl, (r) => r);
-  const buggy = startMutatingProxy(second.clientUrl, (r) => ({
-    ...r,
-    body: r.body.replace('"message":"Compare failed"', '"message":"Test Failed"'),
-  }));
+  const honest = startMutatingProxy(second.clientUrl);
+  const buggy = startMutatingProxy(second.clientUrl, {
+    body: (b) => b.replace('"message":"Compare failed"', '"message":"Test Failed"'),
+  });
   try {
     await shiftIndex(second.clientUrl, 11);
     const etcd = { name: "etcd", url: oracle.clientUrl };
@@ -245,7 +244,7 @@ Deno.test("harness: etcd against a second etcd shows no difference; a changed an
       assert.equal(report.mismatches.length, compareFailed ? 1 : 0, `seed ${seed}`);
       for (const m of report.mismatches) {
         assert.deepEqual(m.differences, [{ path: "body.message", etcd: "Compare failed", ours: "Test Failed" }]);
-        assert.equal(m.seed, seed);
+        assert.equal(m.sequence, `seed ${seed}`);
         caught++;
       }
     }

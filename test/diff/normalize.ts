@@ -44,6 +44,8 @@ export interface NormalRecord {
   body: unknown;
   /** Whether a JSON body ended with a newline (Go's json.Encoder writes one). */
   trailingNewline: boolean | null;
+  /** For a watch that had to wait: did its headers arrive before the event? (set by the runner) */
+  headersBeforeEvent: boolean | null;
 }
 
 /** Relative form of an absolute index, as a number. */
@@ -151,15 +153,18 @@ export function normalize(res: RawResponse, ctx: NormalizeContext): NormalRecord
     contentTypeOptions: h["x-content-type-options"] ?? null,
   };
   if (typeof res.status !== "number") {
-    return { status: res.status, headers, body: null, trailingNewline: null };
+    return { status: res.status, headers, body: null, trailingNewline: null, headersBeforeEvent: null };
   }
   const parsed = res.body.trim() === "" ? { ok: false as const } : parseJson(res.body);
-  if (!parsed.ok) return { status: res.status, headers, body: res.body, trailingNewline: null };
+  if (!parsed.ok) {
+    return { status: res.status, headers, body: res.body, trailingNewline: null, headersBeforeEvent: null };
+  }
   const errorCode = (parsed.value as { errorCode?: unknown } | null)?.errorCode;
   return {
     status: res.status,
     headers,
     body: normalizeJson(parsed.value, ctx, errorCode),
     trailingNewline: res.body.endsWith("\n"),
+    headersBeforeEvent: null,
   };
 }

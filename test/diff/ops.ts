@@ -19,7 +19,11 @@ export type Ref =
   /** `back` indexes before a past event (chosen by `pick`), never before the sequence. */
   | { ref: "eventIndex"; pick: number; back: number }
   /** An index more than 1000 events in the past (history cleared). */
-  | { ref: "clearedIndex"; back: number };
+  | { ref: "clearedIndex"; back: number }
+  /** The index the next event will get (a watch that must wait). */
+  | { ref: "nextIndex" }
+  /** The current index minus `minus` (for hand-written scenarios). */
+  | { ref: "lastIndex"; minus: number };
 
 export type ParamValue = string | Ref;
 export type Param = readonly [name: string, value: ParamValue];
@@ -41,6 +45,11 @@ export interface Op {
   query: Param[];
   /** Form-encoded body parameters; null sends no body. */
   form: Param[] | null;
+  /**
+   * For a watch that has to wait: ops sent one after another once the watch
+   * is waiting on every server; the last of them must wake it.
+   */
+  during?: Op[];
 }
 
 // The key space: up to three levels, hidden names at each level, and few
@@ -70,7 +79,12 @@ function at(path: string): OpTarget {
   return { kind: "path", path: encodePath(path) };
 }
 
-type Maker = (rng: Prng) => Op;
+/** Per-sequence counters, so that generated names are fresh. */
+interface GenState {
+  watches: number;
+}
+
+type Maker = (rng: Prng, state: GenState) => Op | Op[];
 
 const set: Maker = (rng) => {
   const path = pickPath(rng);
@@ -406,6 +420,85 @@ const pathQuirk: Maker = (rng) => {
   return { label: `path:${variant}`, method, target: { kind: "path", path: raw }, query: [], form };
 };
 
+// Watches that wait for an event, woken by ops sent meanwhile. They live
+// under their own directory "w" that other ops never touch, so the final
+// write of `during` always succeeds and always wakes the watch.
+const watchWake: Maker = (rng, state) => {
+  const name = `k${state.watches++}`;
+  const key = `w/${name}`;
+  const watch = (query: Param[], during: Op[], path = key): Op => ({
+    label: "",
+    method: "GET",
+    target: at(path),
+    query: [["wait", "true"], ...query],
+    form: null,
+    during,
+  });
+  const put = (path: string, query: Param[] = [], value = pickValue(rng)): Op => ({
+    label: "wake:put",
+    method: "PUT",
+    target: at(path),
+    query,
+    form: [["value", value]],
+  });
+  const variant = rng.weighted(
+    [
+      ["next-event", 25],
+      ["next-index", 20],
+      ["recursive-hidden", 15],
+      ["dir-delete", 15],
+      ["refresh-skipped", 15],
+      ["failed-cas-skipped", 10],
+    ] as const,
+  );
+  const label = `wake:${variant}`;
+  switch (variant) {
+    case "next-event":
+      return { ...watch([], [put(key)]), label };
+    case "next-index":
+      return { ...watch([["waitIndex", { ref: "nextIndex" }]], [put(key)]), label };
+    case "recursive-hidden":
+      // A hidden key's change does not wake a recursive watcher above it.
+      return { ...watch([["recursive", "true"]], [put(`w/_${name}`), put(key)], "w"), label };
+    case "dir-delete":
+      return [
+        put(key),
+        {
+          ...watch([], [{
+            label: "wake:rm-w",
+            method: "DELETE",
+            target: at("w"),
+            query: [["recursive", "true"]],
+            form: null,
+          }]),
+          label,
+        },
+      ];
+    case "refresh-skipped":
+      return [
+        put(key, [["ttl", "100"]]),
+        {
+          ...watch([], [
+            {
+              label: "wake:refresh",
+              method: "PUT",
+              target: at(key),
+              query: [["refresh", "true"], ["ttl", "100"]],
+              form: null,
+            },
+            put(key),
+          ]),
+          label,
+        },
+      ];
+    case "failed-cas-skipped":
+      return [
+        put(key, [], "before"),
+        { ...watch([], [put(key, [["prevValue", "wrong"]]), put(key, [["prevValue", "before"]])]), label },
+      ];
+  }
+};
+
 const MAKERS: readonly (readonly [Maker, number])[] = [
   [set, 14],
   [create, 6],
@@ -421,6 +514,7 @@ const MAKERS: readonly (readonly [Maker, number])[] = [
   [refresh, 4],
   [wait, 6],
   [waitCleared, 3],
+  [watchWake, 3],
   [inorder, 3],
   [badInput, 5],
   [pathQuirk, 2],
@@ -429,8 +523,9 @@ const MAKERS: readonly (readonly [Maker, number])[] = [
 /** The request sequence for a seed: 50–200 ops, the same on every run. */
 export function generateOps(seed: number): Op[] {
   const rng = new Prng(seed);
+  const state: GenState = { watches: 0 };
   const count = rng.int(50, 200);
   const ops: Op[] = [];
-  for (let i = 0; i < count; i++) ops.push(rng.weighted(MAKERS)(rng));
-  return ops;
+  while (ops.length < count) ops.push(...[rng.weighted(MAKERS)(rng, state)].flat());
+  return ops.slice(0, count);
 }

@@ -86,6 +86,12 @@ export function resolve(op: Op, tracker: Tracker, minBase: number): RelRequest |
           out.push([name, { rel: Math.max(1, event.index - value.back) }]);
           break;
         }
+        case "nextIndex":
+          out.push([name, { rel: tracker.currentIndex + 1 }]);
+          break;
+        case "lastIndex":
+          out.push([name, { rel: tracker.currentIndex - value.minus }]);
+          break;
         case "clearedIndex": {
           const rel = tracker.currentIndex - HISTORY - value.back;
           if (minBase + tracker.currentIndex < HISTORY + FULL_HISTORY_MARGIN + value.back) {

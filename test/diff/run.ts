@@ -1,4 +1,4 @@
-// Runs one seeded sequence in lockstep against the oracle (real etcd) and one
+// Runs a request sequence in lockstep against the oracle (real etcd) and one
 // or more servers under test, comparing every answer.
 import { compareRecords, type Difference } from "./compare.ts";
 import { DELIBERATE, type Deliberate, excuse } from "./deliberate.ts";
@@ -13,10 +13,20 @@ export interface Server {
   url: string;
 }
 
+/** A named list of ops, run below its own key prefix. */
+export interface Sequence {
+  name: string;
+  prefix: string;
+  ops: Op[];
+  /** How to run just this sequence again. */
+  rerun: string;
+}
+
 export interface Mismatch {
-  seed: number;
-  /** 0-based position of the op in the seed's sequence. */
-  opNumber: number;
+  sequence: string;
+  rerun: string;
+  /** Position in the sequence, e.g. "#12", or "#12 during[1]" inside a watch. */
+  step: string;
   op: Op;
   server: string;
   etcdRequest: RenderedRequest;
@@ -28,57 +38,85 @@ export interface Mismatch {
   recent: string[];
 }
 
-export interface SeedReport {
-  seed: number;
+export interface SequenceReport {
+  name: string;
   prefix: string;
   ops: number;
   sent: number;
   /** Ops not sent, by reason (e.g. nothing to wait for yet). */
   skipped: Map<string, number>;
-  /** How often each op label was sent. */
-  labels: Map<string, number>;
   /** Oracle outcomes seen: "status" or "status/errorCode". */
   outcomes: Map<string, number>;
   /** Oracle outcomes by op label: "label status/errorCode". */
   labelOutcomes: Map<string, number>;
   /** Differences excused by the deliberate list. */
-  excused: { id: string; opNumber: number; server: string }[];
+  excused: { id: string; step: string; server: string }[];
   /** At most one per server: after a real difference its state has diverged. */
   mismatches: Mismatch[];
 }
 
 export interface RunOptions {
-  /** Appended to `/diff<seed>` so reruns against a long-lived server do not collide. */
+  /** Appended to the prefix so reruns against a long-lived server do not collide. */
   prefixTag?: string;
-  /** Bound on any single request; a watch that should return at once never needs long. */
+  /** Bound on any single request (a watch woken by an expiring key needs ~2 s). */
   timeoutMs?: number;
   deliberate?: readonly Deliberate[];
+  /** Difference paths (prefixes) to disregard, for exploring past a known difference. */
+  ignore?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const RECENT_OPS = 6;
+// A waiting watch: how long every server gets to send its headers (etcd
+// flushes them once the watcher is registered), and a pause after that.
+const HEADERS_WAIT_MS = 300;
+const SETTLE_MS = 20;
 
-export async function send(req: RenderedRequest, timeoutMs: number): Promise<RawResponse> {
-  const init: RequestInit = {
-    method: req.method,
-    redirect: "manual",
-    signal: AbortSignal.timeout(timeoutMs),
-  };
+interface Started {
+  /** Resolves once the status line and headers have arrived (or the request failed). */
+  headers: Promise<void>;
+  headersSeen: () => boolean;
+  response: Promise<RawResponse>;
+}
+
+function start(req: RenderedRequest, timeoutMs: number): Started {
+  let seen = false;
+  let markHeaders!: () => void;
+  const headers = new Promise<void>((resolve) => (markHeaders = resolve)).then(() => {
+    seen = true;
+  });
+  const init: RequestInit = { method: req.method, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) };
   if (req.body !== null) {
     init.body = req.body;
     init.headers = { "content-type": "application/x-www-form-urlencoded" };
   }
-  try {
-    const res = await fetch(req.url, init);
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
-    const body = await res.text();
-    return { status: res.status, headers, body };
-  } catch (err) {
-    const name = (err as Error)?.name;
-    const status = name === "TimeoutError" || name === "AbortError" ? "timeout" : "network-error";
-    return { status, headers: {}, body: "", error: String(err) };
-  }
+  const response = (async (): Promise<RawResponse> => {
+    try {
+      const res = await fetch(req.url, init);
+      markHeaders();
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => (headers[k.toLowerCase()] = v));
+      const body = await res.text();
+      return { status: res.status, headers, body };
+    } catch (err) {
+      markHeaders();
+      const name = (err as Error)?.name;
+      const status = name === "TimeoutError" || name === "AbortError" ? "timeout" : "network-error";
+      return { status, headers: {}, body: "", error: String(err) };
+    }
+  })();
+  return { headers, headersSeen: () => seen, response };
+}
+
+export function send(req: RenderedRequest, timeoutMs: number): Promise<RawResponse> {
+  return start(req, timeoutMs).response;
+}
+
+/** Resolves after `ms`, or as soon as `p` settles; never leaves a timer behind. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** The server's current X-Etcd-Index, read from a request for a missing key. */
@@ -104,23 +142,39 @@ function outcomeOf(rec: NormalRecord): string {
   return typeof code === "number" ? `${rec.status}/${code}` : String(rec.status);
 }
 
-export async function runSeed(
+export function seedSequence(seed: number, prefixTag = ""): Sequence {
+  return {
+    name: `seed ${seed}`,
+    prefix: `/diff${seed}${prefixTag}`,
+    ops: generateOps(seed),
+    rerun: `DIFF_SEEDS=${seed} npx deno test -A test/diff/diff.test.ts`,
+  };
+}
+
+export function runSeed(
   seed: number,
   oracle: Server,
   others: Server[],
   opts: RunOptions = {},
-): Promise<SeedReport> {
+): Promise<SequenceReport> {
+  return runSequence(seedSequence(seed, opts.prefixTag), oracle, others, opts);
+}
+
+export async function runSequence(
+  seq: Sequence,
+  oracle: Server,
+  others: Server[],
+  opts: RunOptions = {},
+): Promise<SequenceReport> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deliberate = opts.deliberate ?? DELIBERATE;
-  const prefix = `/diff${seed}${opts.prefixTag ?? ""}`;
-  const ops = generateOps(seed);
-  const report: SeedReport = {
-    seed,
-    prefix,
-    ops: ops.length,
+  const ignore = opts.ignore ?? [];
+  const report: SequenceReport = {
+    name: seq.name,
+    prefix: seq.prefix,
+    ops: seq.ops.length,
     sent: 0,
     skipped: new Map(),
-    labels: new Map(),
     outcomes: new Map(),
     labelOutcomes: new Map(),
     excused: [],
@@ -128,54 +182,62 @@ export async function runSeed(
   };
 
   const servers = [oracle, ...others];
-  const bases = await Promise.all(servers.map((s) => currentIndex(s, prefix, timeoutMs)));
-  const tracker = new Tracker(prefix);
+  const bases = await Promise.all(servers.map((s) => currentIndex(s, seq.prefix, timeoutMs)));
+  const tracker = new Tracker(seq.prefix);
   // Servers still in step with the oracle (indexes into `servers`, oracle excluded).
-  let active = others.map((_, i) => i + 1);
+  const active = new Set(others.map((_, i) => i + 1));
   const recent: string[] = [];
 
-  for (let opNumber = 0; opNumber < ops.length; opNumber++) {
-    if (others.length > 0 && active.length === 0) break;
-    const op = ops[opNumber];
+  const exchange = async (op: Op, step: string): Promise<void> => {
     const inStep = [0, ...active];
-    const minBase = Math.min(...inStep.map((i) => bases[i]));
-    const request = resolve(op, tracker, minBase);
+    const request = resolve(op, tracker, Math.min(...inStep.map((i) => bases[i])));
     if ("skip" in request) {
       bump(report.skipped, request.skip);
-      continue;
+      return;
     }
     const rendered = inStep.map((i) => render(request, servers[i].url, bases[i]));
     // All servers at once, so that TTLs are read at nearly the same instant.
-    const raws = await Promise.all(rendered.map((r) => send(r, timeoutMs)));
-    const records = raws.map((raw, k) =>
-      normalize(raw, { base: bases[inStep[k]], sorted: request.sorted, hasPrevIndex: request.hasPrevIndex })
-    );
+    const started = rendered.map((r) => start(r, timeoutMs));
+    let early: boolean[] | null = null;
+    if (op.during) {
+      await within(Promise.all(started.map((s) => s.headers)), HEADERS_WAIT_MS);
+      early = started.map((s) => s.headersSeen());
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      for (const [i, d] of op.during.entries()) await exchange(d, `${step} during[${i}]`);
+    }
+    const raws = await Promise.all(started.map((s) => s.response));
+    const records = raws.map((raw, k) => {
+      const rec = normalize(raw, {
+        base: bases[inStep[k]],
+        sorted: request.sorted,
+        hasPrevIndex: request.hasPrevIndex,
+      });
+      // Whether the status line and headers came before the event that woke
+      // the watch (etcd flushes them at once; some clients depend on it).
+      if (early) rec.headersBeforeEvent = early[k];
+      return rec;
+    });
     report.sent++;
-    bump(report.labels, op.label);
     bump(report.outcomes, outcomeOf(records[0]));
     bump(report.labelOutcomes, `${op.label} ${outcomeOf(records[0])}`);
-    tracker.observe(
-      { method: request.method, isWait: request.isWait, isRefresh: request.isRefresh },
-      records[0],
-    );
+    tracker.observe({ method: request.method, isWait: request.isWait, isRefresh: request.isRefresh }, records[0]);
 
-    const stillActive: number[] = [];
     for (let k = 1; k < inStep.length; k++) {
-      const differences = compareRecords(records[0], records[k]);
-      if (differences.length === 0) {
-        stillActive.push(inStep[k]);
-        continue;
-      }
+      if (!active.has(inStep[k])) continue; // diverged meanwhile (inside `during`)
+      const differences = compareRecords(records[0], records[k]).filter(
+        (d) => !ignore.some((p) => d.path === p || d.path.startsWith(`${p}.`) || d.path.startsWith(`${p}[`)),
+      );
+      if (differences.length === 0) continue;
       const server = servers[inStep[k]].name;
       const reason = excuse({ op, request, etcd: records[0], ours: records[k], differences }, deliberate);
       if (reason) {
-        report.excused.push({ id: reason.id, opNumber, server });
-        stillActive.push(inStep[k]);
+        report.excused.push({ id: reason.id, step, server });
         continue;
       }
       report.mismatches.push({
-        seed,
-        opNumber,
+        sequence: seq.name,
+        rerun: seq.rerun,
+        step,
         op,
         server,
         etcdRequest: rendered[0],
@@ -185,10 +247,15 @@ export async function runSeed(
         differences,
         recent: [...recent],
       });
+      active.delete(inStep[k]);
     }
-    active = stillActive;
-    recent.push(`#${opNumber} ${showRequest(rendered[0])} -> ${outcomeOf(records[0])}`);
+    recent.push(`${step} ${showRequest(rendered[0])} -> ${outcomeOf(records[0])}`);
     if (recent.length > RECENT_OPS) recent.shift();
+  };
+
+  for (const [opNumber, op] of seq.ops.entries()) {
+    if (others.length > 0 && active.size === 0) break;
+    await exchange(op, `#${opNumber}`);
   }
   return report;
 }
@@ -209,8 +276,8 @@ function showRaw(r: RawResponse): string {
 /** A failure report with everything needed to reproduce and understand it. */
 export function describeMismatch(m: Mismatch): string {
   const lines = [
-    `seed ${m.seed}, op #${m.opNumber} (${m.op.label}), ${m.server} differs from etcd`,
-    `  rerun: DIFF_SEEDS=${m.seed} npx deno test -A test/diff/diff.test.ts`,
+    `${m.sequence}, op ${m.step} (${m.op.label}): ${m.server} differs from etcd`,
+    `  rerun: ${m.rerun}`,
     `  etcd request: ${showRequest(m.etcdRequest)}`,
     `  ours request: ${showRequest(m.oursRequest)}`,
     `  differences (normalized):`,

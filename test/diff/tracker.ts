@@ -49,6 +49,9 @@ export class Tracker {
   }
 
   observe(req: ObservedRequest, rec: NormalRecord): void {
+    // A watch answers with a past event and the index of when it began: it
+    // says nothing about the present.
+    if (req.isWait) return;
     if (typeof rec.headers.etcdIndex === "number") this.currentIndex = rec.headers.etcdIndex;
     if (rec.status !== 200 && rec.status !== 201) return;
     const body = rec.body as { action?: unknown; node?: JsonNode } | null;
@@ -56,8 +59,7 @@ export class Tracker {
     const node = body.node;
     const action = body.action;
     if (req.method === "GET" || req.method === "HEAD") {
-      // A watch answers with a past event: it says nothing about the present.
-      if (!req.isWait && action === "get") this.learnTree(node);
+      if (action === "get") this.learnTree(node);
       return;
     }
     if (typeof node.key !== "string" || typeof node.modifiedIndex !== "number") return;
