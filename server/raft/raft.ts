@@ -173,14 +173,14 @@ export class Raft {
   }
 
   private loadState(hs: HardState): void {
-    if (
-      hs.commit < this.raftLog.committed || hs.commit > this.raftLog.lastIndex()
-    ) {
+    if (hs.commit > this.raftLog.lastIndex()) {
       throw new RaftInvariantError(
         `${this.id} state.commit ${hs.commit} is out of range [${this.raftLog.committed}, ${this.raftLog.lastIndex()}]`,
       );
     }
-    this.raftLog.committed = hs.commit;
+    // A snapshot is committed state: a hard state saved before it (a crash
+    // between the two writes) cannot pull the commit index below it.
+    this.raftLog.committed = Math.max(hs.commit, this.raftLog.committed);
     this.term = hs.term;
     this.vote = hs.vote;
   }

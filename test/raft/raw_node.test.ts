@@ -182,6 +182,17 @@ Deno.test("restart from persisted state: hard state, entries and snapshot surviv
   handle(rn, s, rd2);
 });
 
+Deno.test("restart with a hard state older than the snapshot commits up to the snapshot", () => {
+  const s = new MemoryStorage();
+  s.applySnapshot({
+    metadata: { index: 10, term: 2, confState: { voters: ["a"] } },
+    data: "",
+  });
+  s.setHardState({ term: 2, vote: "a", commit: 4 });
+  const rn = node("a", s, undefined, { applied: 10 });
+  assert.deepEqual(rn.status().hardState, { term: 2, vote: "a", commit: 10 });
+});
+
 Deno.test("restart with a commit index beyond the stored log is refused", () => {
   const s = new MemoryStorage();
   s.append([{ term: 1, index: 1, type: "normal", data: "" }]);

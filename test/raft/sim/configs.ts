@@ -146,6 +146,18 @@ export const CONFIGS: SimConfig[] = [
     snapshotRate: 0.01,
     node: { ...NODE, preVote: true, checkQuorum: true },
   },
+  // Pre-vote without check-quorum, a short election timeout and sparse heartbeats.
+  {
+    ...BASE,
+    name: "timing5",
+    nodes: 5,
+    maxMembers: 5,
+    minVoters: 5,
+    maxDown: 2,
+    node: { ...NODE, electionTick: 6, heartbeatTick: 2, preVote: true },
+    faults: { ...FAULTS, maxDelay: 5, spikeRate: 0.03, spikeDelay: 15 },
+    snapshotRate: 0.005,
+  },
   // Membership changes from five up to six, without pre-vote (removed members are noisier).
   {
     ...BASE,
