@@ -43,6 +43,10 @@ function assertExercised(cfg: SimConfig, stats: SimStats[]): void {
   }
   if (cfg.membershipRate > 0) {
     assert.ok(s("membershipChanges") > 0, `${cfg.name}: membership changes`);
+    assert.ok(
+      s("leaderSelfRemovals") > 0,
+      `${cfg.name}: a leader removing itself`,
+    );
   }
 }
 

@@ -29,6 +29,8 @@ export interface SimStats {
   confChanges: number;
   /** Membership changes (beyond bootstrap) that some member applied. */
   membershipChanges: number;
+  /** Removals of the leader proposed by the leader itself. */
+  leaderSelfRemovals: number;
   snapshotsTaken: number;
   snapshotsInstalled: number;
   readsAnswered: number;
@@ -95,6 +97,7 @@ export class Sim {
     partitions: 0,
     confChanges: 0,
     membershipChanges: 0,
+    leaderSelfRemovals: 0,
     snapshotsTaken: 0,
     snapshotsInstalled: 0,
     readsAnswered: 0,
@@ -467,6 +470,9 @@ export class Sim {
     }
     try {
       l.rawNode!.proposeConfChange(cc);
+      if (cc.type === "removeNode" && cc.nodeId === l.id) {
+        this.stats.leaderSelfRemovals++;
+      }
       this.log(`propose ${cc.type} ${cc.nodeId} via ${l.id}`);
     } catch (e) {
       if (!(e instanceof ProposalDroppedError)) throw e;
