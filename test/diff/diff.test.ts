@@ -2,13 +2,15 @@
 // 3.4 and our server; every normalized answer must be equal.
 //
 //   npx deno test -A test/diff/diff.test.ts
-//   DIFF_SEEDS=7 ...               rerun one seed (or "1,5,9", "1-100")
+//   DIFF_SEEDS=7 ...               rerun one seed (or "1,5,9", "1-100", "none")
+//   DIFF_SCENARIOS=expiry ...      run only these hand-written scenarios (or "none")
 //   DIFF_OURS_URL=http://... ...   compare with a server that is already running
 //   DIFF_OURS=etcd ...             compare etcd with a second etcd (harness self-check)
 //   DIFF_IGNORE=headers.cors ...   disregard differences at these paths (exploration only)
 import assert from "node:assert/strict";
-import { describeMismatch, runSeed, type SequenceReport } from "./run.ts";
-import { seedsToRun } from "./seeds.ts";
+import { describeMismatch, runSeed, runSequence, type SequenceReport } from "./run.ts";
+import { SCENARIOS, scenarioSequence } from "./scenarios.ts";
+import { scenariosToRun, seedsToRun } from "./seeds.ts";
 import { type RunningServer, startOracle, startOurs } from "./targets.ts";
 
 // Things the default seed list must have exercised on the oracle, so that a
@@ -32,6 +34,17 @@ const REQUIRED_OUTCOMES = [
   "405",
   "301",
 ];
+// Likewise for watches that must wait and be woken.
+const REQUIRED_LABEL_OUTCOMES = [
+  "wake:next-event 200",
+  "wake:next-index 200",
+  "wake:recursive-hidden 200",
+  "wake:dir-delete 200",
+  "wake:refresh-skipped 200",
+  "wake:failed-cas-skipped 200",
+  "wait 200",
+  "wait:recursive 200",
+];
 
 function merge(into: Map<string, number>, from: Map<string, number>): void {
   for (const [k, v] of from) into.set(k, (into.get(k) ?? 0) + v);
@@ -48,7 +61,7 @@ function summarize(reports: SequenceReport[], servers: RunningServer[], ms: numb
   const excused = reports.flatMap((r) => r.excused);
   const fmt = (m: Map<string, number>) => [...m].sort().map(([k, v]) => `${k}×${v}`).join(" ");
   return [
-    `diff: ${reports.length} seeds, ${sent} requests to each of etcd, ${
+    `diff: ${reports.length} sequences, ${sent} requests to each of etcd, ${
       servers.map((s) => s.name).join(", ")
     } in ${ms} ms`,
     `  etcd outcomes: ${fmt(outcomes)}`,
@@ -58,7 +71,9 @@ function summarize(reports: SequenceReport[], servers: RunningServer[], ms: numb
 }
 
 Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences", async () => {
-  const { seeds, custom } = seedsToRun();
+  const { seeds, custom: customSeeds } = seedsToRun();
+  const { names: scenarioNames, custom: customScenarios } = scenariosToRun(SCENARIOS.map((s) => s.name));
+  const custom = customSeeds || customScenarios;
   const oracle = await startOracle();
   let ours: RunningServer[] = [];
   try {
@@ -69,6 +84,9 @@ Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences",
     if (ignore.length > 0) console.log(`diff: NOT comparing ${ignore.join(", ")} (DIFF_IGNORE)`);
     const started = Date.now();
     const reports: SequenceReport[] = [];
+    for (const scenario of SCENARIOS.filter((s) => scenarioNames.includes(s.name))) {
+      reports.push(await runSequence(scenarioSequence(scenario, prefixTag), oracle, ours, { ignore }));
+    }
     for (const seed of seeds) reports.push(await runSeed(seed, oracle, ours, { prefixTag, ignore }));
     console.log(summarize(reports, ours, Date.now() - started));
 
@@ -77,7 +95,7 @@ Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences",
       const shown = mismatches.slice(0, 8).map(describeMismatch).join("\n\n");
       const list = mismatches.map((m) => `${m.sequence} op ${m.step} (${m.op.label}) on ${m.server}`);
       assert.fail(
-        `${mismatches.length} seed(s) diverged from etcd:\n  ${list.join("\n  ")}\n\n${shown}` +
+        `${mismatches.length} sequence(s) diverged from etcd:\n  ${list.join("\n  ")}\n\n${shown}` +
           (mismatches.length > 8 ? `\n\n(${mismatches.length - 8} more not shown)` : ""),
       );
     }
@@ -87,6 +105,9 @@ Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences",
       const seen = new Set(reports.flatMap((r) => [...r.outcomes.keys()]));
       const missing = REQUIRED_OUTCOMES.filter((o) => !seen.has(o));
       assert.deepEqual(missing, [], `the default seeds no longer exercise these etcd outcomes: ${missing.join(", ")}`);
+      const seenLabels = new Set(reports.flatMap((r) => [...r.labelOutcomes.keys()]));
+      const missingLabels = REQUIRED_LABEL_OUTCOMES.filter((o) => !seenLabels.has(o));
+      assert.deepEqual(missingLabels, [], `the default seeds no longer exercise: ${missingLabels.join(", ")}`);
     }
   } finally {
     await Promise.all([oracle, ...ours].map((s) => s.stop()));

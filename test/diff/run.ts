@@ -63,6 +63,8 @@ export interface RunOptions {
   deliberate?: readonly Deliberate[];
   /** Difference paths (prefixes) to disregard, for exploring past a known difference. */
   ignore?: readonly string[];
+  /** Called with every exchange, as etcd saw it (for transcripts). */
+  onExchange?: (step: string, request: RenderedRequest, response: RawResponse) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -218,6 +220,7 @@ export async function runSequence(
       return rec;
     });
     report.sent++;
+    opts.onExchange?.(step, rendered[0], raws[0]);
     bump(report.outcomes, outcomeOf(records[0]));
     bump(report.labelOutcomes, `${op.label} ${outcomeOf(records[0])}`);
     tracker.observe({ method: request.method, isWait: request.isWait, isRefresh: request.isRefresh }, records[0]);
@@ -257,6 +260,13 @@ export async function runSequence(
     if (others.length > 0 && active.size === 0) break;
     await exchange(op, `#${opNumber}`);
   }
+  // Keys with a TTL would otherwise expire during a later sequence, at a
+  // different moment on each server, and shift its indexes.
+  await Promise.all(
+    servers.map((s) =>
+      send({ method: "DELETE", url: `${s.url}/v2/keys${seq.prefix}?recursive=true`, body: null }, timeoutMs)
+    ),
+  );
   return report;
 }
 
