@@ -527,5 +527,25 @@ export function generateOps(seed: number): Op[] {
   const count = rng.int(50, 200);
   const ops: Op[] = [];
   while (ops.length < count) ops.push(...[rng.weighted(MAKERS)(rng, state)].flat());
-  return ops.slice(0, count);
+  return ops.slice(0, count).map((op) => respell(rng, op));
+}
+
+/** The spellings Go's strconv.ParseBool accepts, which etcd uses for every flag. */
+export const GO_TRUE = ["1", "t", "T", "TRUE", "true", "True"];
+export const GO_FALSE = ["0", "f", "F", "FALSE", "false", "False"];
+
+/** Now and then, spells a boolean flag differently (or, rarely, wrongly). */
+function respell(rng: Prng, op: Op): Op {
+  const spell = (params: Param[]): Param[] =>
+    params.map(([name, value]): Param => {
+      if ((value !== "true" && value !== "false") || !rng.chance(0.08)) return [name, value];
+      if (rng.chance(0.1)) return [name, value === "true" ? "tRUE" : "no"];
+      return [name, rng.pick(value === "true" ? GO_TRUE : GO_FALSE)];
+    });
+  return {
+    ...op,
+    query: spell(op.query),
+    form: op.form === null ? null : spell(op.form),
+    // `during` is left alone: its last op must still wake the watch.
+  };
 }

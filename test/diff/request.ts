@@ -1,7 +1,7 @@
 // From a generated Op to concrete HTTP requests: first resolve its references
 // against the oracle's answers so far (giving one request in relative
 // indexes), then render that for each server with its own base index.
-import type { Method, Op, Param } from "./ops.ts";
+import { GO_TRUE, type Method, type Op, type Param } from "./ops.ts";
 import type { Tracker } from "./tracker.ts";
 
 /** A parameter value: literal, or an index relative to the sequence start. */
@@ -111,7 +111,8 @@ export function resolve(op: Op, tracker: Tracker, minBase: number): RelRequest |
   if (form !== null && "skip" in form) return form;
 
   const names = [...op.query, ...(op.form ?? [])].map(([n]) => n);
-  const flag = (name: string) => [...op.query, ...(op.form ?? [])].some(([n, v]) => n === name && v === "true");
+  const flag = (name: string) =>
+    [...op.query, ...(op.form ?? [])].some(([n, v]) => n === name && typeof v === "string" && GO_TRUE.includes(v));
   return {
     method: op.method,
     path,

@@ -34,11 +34,15 @@ export interface WaitForOptions {
   what: string;
 }
 
+/** Thrown from a waitFor callback, ends the wait at once with this error. */
+export class StopWaiting extends Error {}
+
 /**
  * Polls `fn` until it returns a value other than `false`, `undefined` or
  * `null`, and returns that value. Exceptions thrown by `fn` count as "not
  * yet" (a server that is not listening yet refuses connections); the last
  * one is quoted in the timeout error so a failing start is easy to diagnose.
+ * Throw a StopWaiting (e.g. when the process has exited) to give up early.
  */
 export async function waitFor<T>(
   fn: () => T | Promise<T>,
@@ -53,6 +57,7 @@ export async function waitFor<T>(
         return value as Exclude<T, false | null | undefined>;
       }
     } catch (err) {
+      if (err instanceof StopWaiting) throw err;
       lastError = err;
     }
     if (Date.now() >= deadline) {
