@@ -1,14 +1,18 @@
-// Entry point: `etcd [flags]` starts a member.
+// Entry point: `etcd [flags]` starts a member; `etcd ctl …` (or this binary
+// named etcdctl) is the etcdctl-compatible client.
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { ConfigError, loadConfig, usage } from "./config/load.ts";
+import { ctlArgs, ctlMain } from "./ctl/entry.ts";
 import { startMember } from "./member.ts";
-import { environment, programArgs } from "./runtime/process.ts";
+import { environment, programArgs, programName } from "./runtime/process.ts";
 import { VERSION } from "./version.ts";
 
 async function main(): Promise<void> {
   const args = programArgs();
+  const ctl = ctlArgs(args, programName());
+  if (ctl) return await ctlMain(ctl);
   let config;
   try {
     config = loadConfig(args, environment(), (p) => readFileSync(p, "utf8"));
@@ -45,4 +49,5 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-await main();
+// No top-level await: the single-file executable is built from a CommonJS bundle.
+main().catch((err) => fail((err as Error)?.message ?? String(err)));
