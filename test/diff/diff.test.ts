@@ -8,7 +8,7 @@
 //   DIFF_OURS=etcd ...             compare etcd with a second etcd (harness self-check)
 //   DIFF_IGNORE=headers.cors ...   disregard differences at these paths (exploration only)
 import assert from "node:assert/strict";
-import { describeMismatch, runSeed, runSequence, type SequenceReport } from "./run.ts";
+import { describeMismatch, type Mismatch, runSeed, runSequence, type SequenceReport } from "./run.ts";
 import { SCENARIOS, scenarioSequence } from "./scenarios.ts";
 import { scenariosToRun, seedsToRun } from "./seeds.ts";
 import { type RunningServer, startOracle, startOurs } from "./targets.ts";
@@ -70,6 +70,24 @@ function summarize(reports: SequenceReport[], servers: RunningServer[], ms: numb
   ].join("\n");
 }
 
+/**
+ * The failure message: mismatches grouped by which fields differ (one kind
+ * of bug usually shows up in many sequences), one full example per group.
+ */
+function explain(mismatches: Mismatch[]): string {
+  const groups = new Map<string, Mismatch[]>();
+  for (const m of mismatches) {
+    const kind = m.differences.map((d) => d.path).join(", ");
+    groups.set(kind, [...(groups.get(kind) ?? []), m]);
+  }
+  const parts = [`${mismatches.length} sequence(s) diverged from etcd, ${groups.size} kind(s) of difference:`];
+  for (const [kind, ms] of [...groups].sort((a, b) => b[1].length - a[1].length)) {
+    const where = ms.slice(0, 6).map((m) => `${m.sequence} op ${m.step} on ${m.server}`).join("; ");
+    parts.push(`\n### ${ms.length}× ${kind}\n  e.g. ${where}${ms.length > 6 ? "; …" : ""}\n${describeMismatch(ms[0])}`);
+  }
+  return parts.join("\n");
+}
+
 Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences", async () => {
   const { seeds, custom: customSeeds } = seedsToRun();
   const { names: scenarioNames, custom: customScenarios } = scenariosToRun(SCENARIOS.map((s) => s.name));
@@ -91,14 +109,7 @@ Deno.test("v2 keys API answers match real etcd 3.4 on seeded request sequences",
     console.log(summarize(reports, ours, Date.now() - started));
 
     const mismatches = reports.flatMap((r) => r.mismatches);
-    if (mismatches.length > 0) {
-      const shown = mismatches.slice(0, 8).map(describeMismatch).join("\n\n");
-      const list = mismatches.map((m) => `${m.sequence} op ${m.step} (${m.op.label}) on ${m.server}`);
-      assert.fail(
-        `${mismatches.length} sequence(s) diverged from etcd:\n  ${list.join("\n  ")}\n\n${shown}` +
-          (mismatches.length > 8 ? `\n\n(${mismatches.length - 8} more not shown)` : ""),
-      );
-    }
+    if (mismatches.length > 0) assert.fail(explain(mismatches));
     const oracleTimeouts = reports.filter((r) => r.outcomes.has("timeout")).map((r) => r.name);
     assert.deepEqual(oracleTimeouts, [], "etcd itself timed out: the generator made a watch that nothing wakes");
     if (!custom) {
