@@ -71,7 +71,7 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const RECENT_OPS = 6;
 // A waiting watch: how long every server gets to send its headers (etcd
 // flushes them once the watcher is registered), and a pause after that.
-const HEADERS_WAIT_MS = 300;
+const HEADERS_WAIT_MS = 1_000;
 const SETTLE_MS = 20;
 
 interface Started {
