@@ -6,7 +6,7 @@
 import { FlagError, type FlagSpec, parseFlags, type ParsedFlags, reorderArgs } from "../golang/flags.ts";
 import { boolFlag, type Command, type CtlEnv } from "./command.ts";
 import { exit, ExitBadArgs, ExitNoHelpTopic, ExitSuccess } from "./exit.ts";
-import { appHelp, type AppInfo, commandHelp, subcommandHelp } from "./help.ts";
+import { appHelp, type AppInfo, commandHelp, subAppHelp, subcommandHelp } from "./help.ts";
 
 export const HELP_FLAG: FlagSpec = { names: ["help", "h"], kind: "bool", usage: "show help" };
 export const VERSION_FLAG: FlagSpec = { names: ["version", "v"], kind: "bool", usage: "print the version" };
@@ -65,10 +65,10 @@ export async function runApp(app: App, argv: string[], env: CtlEnv): Promise<voi
   }
   const cmd = find(app.commands, name);
   if (!cmd) noHelpTopic(env, name);
-  await runCommand(cmd, rest, `${app.name} ${cmd.name}`, global, env);
+  await runCommand(cmd, rest, `${app.name} ${cmd.name}`, global, env, app.version);
 }
 
-async function runCommand(cmd: Command, args: string[], helpName: string, global: ParsedFlags, env: CtlEnv): Promise<void> {
+async function runCommand(cmd: Command, args: string[], helpName: string, global: ParsedFlags, env: CtlEnv, version: string): Promise<void> {
   const out = env.out;
   if (cmd.subcommands) {
     let parsed: ParsedFlags;
@@ -87,7 +87,7 @@ async function runCommand(cmd: Command, args: string[], helpName: string, global
       exit(ExitSuccess);
     }
     if (name === "help" || name === "h") {
-      if (rest.length === 0) out.print(subcommandHelp(cmd, helpName));
+      if (rest.length === 0) out.print(subAppHelp(cmd, helpName, version));
       else {
         const topic = find(cmd.subcommands, rest[0]);
         if (!topic) noHelpTopic(env, rest[0]);
@@ -97,7 +97,7 @@ async function runCommand(cmd: Command, args: string[], helpName: string, global
     }
     const sub = find(cmd.subcommands, name);
     if (!sub) noHelpTopic(env, name);
-    return await runCommand(sub, rest, `${helpName} ${sub.name}`, global, env);
+    return await runCommand(sub, rest, `${helpName} ${sub.name}`, global, env, version);
   }
   const specs = [...(cmd.flags ?? []), HELP_FLAG];
   let flags: ParsedFlags;

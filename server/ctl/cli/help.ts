@@ -88,3 +88,24 @@ export function subcommandHelp(cmd: Command, helpName: string): string {
   ];
   return tabulate(lines.join("\n") + "\n");
 }
+
+/** `etcdctl member help`: the subcommand's own app help (urfave/cli's app template). */
+export function subAppHelp(cmd: Command, helpName: string, version: string): string {
+  const lines = [
+    "NAME:",
+    `   ${helpName} - ${cmd.usage}`,
+    "",
+    "USAGE:",
+    `   ${helpName} [global options] command [command options] [arguments...]`,
+    "",
+    "VERSION:",
+    `   ${version}`,
+    "",
+    "COMMANDS:",
+    ...visible(cmd.subcommands).map((c) => `   ${[c.name, ...(c.aliases ?? [])].join(", ")}\t${c.usage}`),
+    "",
+    "GLOBAL OPTIONS:",
+    "   --help, -h\tshow help",
+  ];
+  return tabulate(lines.join("\n") + "\n");
+}
