@@ -187,6 +187,7 @@ export class EtcdServer {
         },
       },
     });
+    this.raft.setSnapshotSource(() => this.freshSnapshot());
     this.raft.start();
     this.schedulePublish(0);
   }
@@ -574,7 +575,7 @@ export class EtcdServer {
       this.scheduleExpiry();
     }
     if (ss.leader && !this.published) this.schedulePublish(0);
-    if (ss.leader && prev.leader && ss.leader !== prev.leader) {
+    if (ss.leader && ss.leader !== prev.leader) {
       for (const w of this.waiters.values()) w.retry?.();
     }
     if (ss.leader && this.held.length > 0) {
@@ -690,6 +691,18 @@ export class EtcdServer {
       this.snapshotting = false;
       this.logger.error(`snapshot at index ${index} failed: ${(err as Error).message}`);
     }
+  }
+
+  /** A snapshot of the applied state for a lagging follower (the stored one may be older than its membership). */
+  private freshSnapshot(): Snapshot | null {
+    const storage = this.raft.storage;
+    const stored = storage.getSnapshotUnchecked();
+    if (this.appliedIndex <= stored.metadata.index || this.appliedIndex > storage.lastIndex()) return null;
+    const data = JSON.stringify(
+      { store: saveStore(this.store), membership: this.membership.toJSON(), seen: this.seenList() } satisfies SnapshotData,
+    );
+    this.logger.info(`made a snapshot at applied index ${this.appliedIndex} to send to a follower`);
+    return storage.createSnapshot(this.appliedIndex, this.raft.rn.status().config, data);
   }
 
   /** The leader arms a timer for the next TTL expiry and then proposes a SYNC carrying its clock. */

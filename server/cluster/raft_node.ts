@@ -48,8 +48,26 @@ export interface SnapshotMeta {
   confState: ConfState;
 }
 
+/**
+ * Raft asks its storage for a snapshot only to send one to a follower that
+ * is too far behind. The stored one may predate members added since (the
+ * follower would refuse it), so hand out a fresh image of the applied state.
+ */
+class LiveSnapshotStorage extends MemoryStorage {
+  fresh: (() => Snapshot | null) | null = null;
+
+  override snapshot(): Snapshot {
+    return this.fresh?.() ?? super.snapshot();
+  }
+
+  /** The stored snapshot, without making a fresh one. */
+  getSnapshotUnchecked(): Snapshot {
+    return super.snapshot();
+  }
+}
+
 export class RaftNode {
-  readonly storage = new MemoryStorage();
+  readonly storage = new LiveSnapshotStorage();
   readonly rn: RawNode;
   private timer: ReturnType<typeof setInterval> | undefined;
   private processing = false;
@@ -87,6 +105,11 @@ export class RaftNode {
         warn: (m) => opts.logger.warn(`raft: ${m}`),
       },
     });
+  }
+
+  /** Lets the state machine supply an up-to-date snapshot when raft needs one to send. */
+  setSnapshotSource(fn: () => Snapshot | null): void {
+    this.storage.fresh = fn;
   }
 
   start(): void {
