@@ -6,11 +6,14 @@
 
 import * as esbuild from "esbuild";
 import { chmod, mkdir } from "node:fs/promises";
+import { bundleDashboard } from "./dashboard/build.ts";
 
 const outfile = "dist/etcd.js";
 
 export async function bundleServer(): Promise<string> {
   await mkdir("dist", { recursive: true });
+  // The dashboard's script and stylesheet ride inside the bundle (server/http/dashboard_assets.ts).
+  const dashboard = await bundleDashboard();
   await esbuild.build({
     entryPoints: ["server/main.ts"],
     outfile,
@@ -21,6 +24,7 @@ export async function bundleServer(): Promise<string> {
     minifySyntax: true,
     legalComments: "none",
     banner: { js: "#!/usr/bin/env node" },
+    define: { __ETCD_DASHBOARD__: JSON.stringify(dashboard) },
     logLevel: "warning",
   });
   await chmod(outfile, 0o755);

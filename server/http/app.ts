@@ -2,17 +2,22 @@
 
 import { Hono } from "hono";
 import { type AdminBackend, adminRoutes } from "./admin.ts";
+import { dashboardRoutes } from "./dashboard.ts";
+import { type DashboardBackend, dashboardSource } from "./dashboard_source.ts";
 import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts";
+import { cors } from "./cors.ts";
 import { jsonResponse } from "./responses.ts";
 
-export type ClientBackend = KeysBackend & AdminBackend;
+export type ClientBackend = KeysBackend & AdminBackend & DashboardBackend;
 
-export function createClientApp(backend: ClientBackend, opts: KeysOptions): Hono {
+export function createClientApp(backend: ClientBackend, opts: KeysOptions & { cors: string[] }): Hono {
   const app = new Hono();
+  app.use("*", cors(opts.cors));
   const keys = createKeysHandler(backend, opts);
   app.all("/v2/keys", (c) => keys(c.req.raw));
   app.all("/v2/keys/*", (c) => keys(c.req.raw));
   app.route("/", adminRoutes(backend));
+  app.route("/", dashboardRoutes(dashboardSource(backend)));
   app.notFound(() => jsonResponse({ message: "404 page not found" }, 404));
   app.onError((err) => {
     console.error("unhandled error:", err);
