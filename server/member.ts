@@ -45,6 +45,7 @@ export async function startMember(config: Config): Promise<RunningMember> {
   const clientApp = createClientApp(server, {
     maxRequestBytes: config.maxRequestBytes,
     watchTimeoutMs: WATCH_TIMEOUT_MS,
+    cors: config.cors,
   });
   const peerApp = createPeerApp(server);
   const clientListeners: Listener[] = [];

@@ -35,7 +35,7 @@ export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
     const method = req.method;
     if (!ALLOWED.includes(method)) return methodNotAllowed(ALLOWED);
     const { rawPath, query } = splitUrl(req.url);
-    const redirect = cleanRedirect(rawPath, query);
+    const redirect = cleanRedirect(rawPath, query, method);
     if (redirect) return redirect;
 
     let kr: KeysRequest;
@@ -88,7 +88,7 @@ export function splitUrl(url: string): { rawPath: string; query: string } {
 }
 
 /** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
-function cleanRedirect(rawPath: string, query: string): Response | null {
+function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
   if (!/\/\/|\/\.\.?(\/|$)/.test(rawPath)) return null;
   const out: string[] = [];
   for (const part of rawPath.split("/")) {
@@ -99,6 +99,8 @@ function cleanRedirect(rawPath: string, query: string): Response | null {
   let clean = "/" + out.join("/");
   if (rawPath.endsWith("/") && clean !== "/") clean += "/";
   const location = clean + (query ? "?" + query : "");
+  // Like Go's http.Redirect: an HTML body only for GET and HEAD.
+  if (method !== "GET" && method !== "HEAD") return new Response(null, { status: 301, headers: { Location: location } });
   return new Response(`<a href="${location}">Moved Permanently</a>.\n\n`, {
     status: 301,
     headers: { Location: location, "Content-Type": "text/html; charset=utf-8" },

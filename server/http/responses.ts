@@ -31,7 +31,7 @@ export function textResponse(body: string, status = 200, headers: Record<string,
 }
 
 export function methodNotAllowed(allowed: string[]): Response {
-  return textResponse("Method Not Allowed\n", 405, { Allow: allowed.join(",") });
+  return textResponse("Method Not Allowed\n", 405, { Allow: allowed.join(","), "X-Content-Type-Options": "nosniff" });
 }
 
 /** Turns anything thrown by a handler into an etcd error response. */

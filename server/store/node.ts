@@ -43,7 +43,8 @@ export class TreeNode {
     }
     if (this.expireAt !== 0) {
       out.expiration = formatExpiration(this.expireAt);
-      out.ttl = ttlSeconds(this.expireAt, now);
+      const ttl = ttlSeconds(this.expireAt, now);
+      if (ttl > 0) out.ttl = ttl; // etcd omits a zero ttl (expired, not yet removed)
     }
     if (recursive && this.children !== null) {
       const nodes = this.listVisible(recursive, sorted, now);

@@ -59,7 +59,8 @@ export class Store {
       }
       if (!n.isPermanent) {
         node.expiration = formatExpiration(n.expireAt);
-        node.ttl = ttlSeconds(n.expireAt, now);
+        const ttl = ttlSeconds(n.expireAt, now);
+        if (ttl > 0) node.ttl = ttl;
       }
       if (n.modifiedIndex) node.modifiedIndex = n.modifiedIndex;
       if (n.createdIndex) node.createdIndex = n.createdIndex;
@@ -341,7 +342,8 @@ export class Store {
   private addExpiry(out: V2Node, n: TreeNode): void {
     if (n.expireAt !== 0) {
       out.expiration = formatExpiration(n.expireAt);
-      out.ttl = ttlSeconds(n.expireAt, this.clock());
+      const ttl = ttlSeconds(n.expireAt, this.clock());
+      if (ttl > 0) out.ttl = ttl;
     }
   }
 
