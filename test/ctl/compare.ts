@@ -46,12 +46,20 @@ export function normalizeRun(run: CtlRun, t: Target, step: Step): { stdout: stri
     [hostPort(t.peerUrl)]: "<PEER-HOST>",
     [t.memberId]: "<ID>",
     [t.clusterId]: "<CID>",
+    // The member's name, where etcdctl prints one.
+    [`name=${t.name} `]: "name=<NAME> ",
+    [`named ${t.name};`]: "named <NAME>;",
+    [`"${t.name}=`]: `"<NAME>=`,
+    [`,${t.name}=`]: ",<NAME>=",
+    [`ID of ${t.name}.`]: "ID of <NAME>.",
   };
   const fix = (text: string) => {
     let out = maskTimes(substitute(text, map));
     // Members added at run time get IDs that mix in the time.
     out = out.replace(/\b[0-9a-f]{13,16}\b/g, "<NEWID>");
     if (t.base !== undefined) out = relativeIndexes(out, t.base);
+    // Members are listed by ID, and a member added at run time gets a random one.
+    out = out.replace(/^ETCD_INITIAL_CLUSTER="([^"]*)"$/gm, (_m, v: string) => `ETCD_INITIAL_CLUSTER="${v.split(",").sort().join(",")}"`);
     if (step.breaksQuorum) out = out.split("\n").sort().join("\n");
     if (step.loose) out = out.split("\n")[0];
     return out;

@@ -70,7 +70,9 @@ export function runProcess(
     const interrupt = () => {
       if (interrupted) return;
       interrupted = true;
-      child.kill("SIGINT");
+      // Not child.kill(): Deno's child_process then reports the signal as the
+      // cause of exit even when the program handled it and exited normally.
+      if (child.pid !== undefined) process.kill(child.pid, "SIGINT");
     };
     child.stdout.on("data", (d) => {
       stdout += d;
