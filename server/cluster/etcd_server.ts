@@ -29,6 +29,7 @@ import { computeMemberId } from "./ids.ts";
 import { machineValue, Membership } from "./membership.ts";
 import { RaftNode, type SnapshotMeta } from "./raft_node.ts";
 import { TermHistory } from "./term_history.ts";
+import { Gauge, metrics } from "../metrics.ts";
 import { Transport } from "./transport.ts";
 
 /** What a conf change entry's context carries. */
@@ -188,8 +189,24 @@ export class EtcdServer {
       },
     });
     this.raft.setSnapshotSource(() => this.freshSnapshot());
+    this.registerGauges();
     this.raft.start();
     this.schedulePublish(0);
+  }
+
+  private registerGauges(): void {
+    const r = metrics.registry;
+    r.add(new Gauge("etcd_server_has_leader", "Whether a leader exists: 1 yes, 0 no.", () => (this.soft.leader ? 1 : 0)));
+    r.add(new Gauge("etcd_server_is_leader", "Whether this member is the leader: 1 yes, 0 no.", () => (this.isLeader ? 1 : 0)));
+    r.add(new Gauge("etcd_server_term", "The current raft term.", () => this.raftTerm));
+    r.add(new Gauge("etcd_server_proposals_committed_total", "The commit index.", () => this.raftIndex));
+    r.add(new Gauge("etcd_server_proposals_applied_total", "The applied index.", () => this.appliedIndex));
+    r.add(new Gauge("etcd_server_proposals_pending", "Proposals waiting to be applied.", () => this.waiters.size + this.held.length));
+    r.add(new Gauge("etcd_store_watchers", "Watchers waiting on the keyspace.", () => this.store.hub.count));
+    r.add(new Gauge("etcd_store_expires_total", "Keys expired by TTL.", () => this.store.stats.expireCount));
+    r.add(new Gauge("etcd_cluster_members", "Members in the cluster.", () => this.membership.size));
+    r.add(new Gauge("etcd_network_peer_reachable", "Whether each peer answered the last raft message: 1 yes, 0 no.", () =>
+      this.membership.list().filter((m) => m.id !== this.memberId).map((m) => [{ To: m.id }, this.isReachable(m.id) ? 1 : 0])));
   }
 
   /** Set by member.ts: exits the process. */
@@ -377,6 +394,7 @@ export class EtcdServer {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         map.delete(id);
+        metrics.proposalsFailed.inc();
         reject(new EtcdError(Code.RaftInternal, "etcdserver: request timed out", 0));
       }, this.requestTimeoutMs);
       map.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
@@ -387,6 +405,7 @@ export class EtcdServer {
         } catch (err) {
           clearTimeout(timer);
           map.delete(id);
+          metrics.proposalsFailed.inc();
           if (err instanceof ProposalDroppedError) {
             reject(
               new EtcdError(
@@ -433,6 +452,7 @@ export class EtcdServer {
   }
 
   private applyEntries(entries: Entry[]): void {
+    const started = performance.now();
     for (const e of entries) {
       if (e.index <= this.appliedIndex) continue;
       if (e.type === "confChange") this.applyConfChange(e);
@@ -444,6 +464,7 @@ export class EtcdServer {
       this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > this.appliedIndex);
       for (const w of ready) w.resolve();
     }
+    metrics.apply.observe((performance.now() - started) / 1000);
     this.maybeCampaignAlone();
     this.scheduleExpiry();
     if (this.appliedIndex - this.lastSnapshotIndex >= this.config.snapshotCount) this.snapshot();
@@ -562,6 +583,7 @@ export class EtcdServer {
     this.soft = ss;
     if (ss.leader !== prev.leader) {
       this.leaderSince = new Date();
+      if (ss.leader) metrics.leaderChanges.inc();
       const name = this.membership.get(ss.leader)?.name ?? "";
       this.terms.observe(this.raftTerm, ss.leader, name);
       if (ss.leader) this.logger.info(`leader is ${ss.leader}${name ? ` (${name})` : ""} at term ${this.raftTerm}`);

@@ -17,6 +17,7 @@ import {
 } from "../raft/mod.ts";
 import type { Recovered, Wal } from "../storage/mod.ts";
 import type { Logger } from "../log.ts";
+import { metrics } from "../metrics.ts";
 
 export interface RaftNodeHooks {
   /** Sends messages to peers (fire and forget; raft retries). */
@@ -206,7 +207,11 @@ export class RaftNode {
       hooks.restore(s);
     }
     if (rd.entries.length > 0 || rd.hardState) {
+      const started = performance.now();
       await wal.append(rd.entries, rd.hardState);
+      const took = performance.now() - started;
+      metrics.fsync.observe(took / 1000);
+      if (took > 1000) this.opts.logger.warn(`slow fdatasync: appending ${rd.entries.length} entries took ${took.toFixed(0)} ms`);
       if (rd.hardState) this.storage.setHardState(rd.hardState);
       if (rd.entries.length > 0) this.storage.append(rd.entries);
     }

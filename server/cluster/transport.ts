@@ -5,6 +5,7 @@
 
 import type { Message } from "../raft/mod.ts";
 import type { Logger } from "../log.ts";
+import { metrics } from "../metrics.ts";
 import { FollowerStats } from "./follower_stats.ts";
 
 export const RAFT_PATH = "/raft";
@@ -99,7 +100,9 @@ export class Transport {
       }
       if (res.status === 412) throw new Error(`request sent was ignored by remote peer due to cluster ID mismatch (local cluster ${this.hooks.clusterId()})`);
       if (!res.ok) throw new Error(`${res.status} ${text.trim()}`);
-      p.stats.succeed(performance.now() - started);
+      const rtt = performance.now() - started;
+      p.stats.succeed(rtt);
+      metrics.peerRtt.observe(rtt / 1000, { To: id });
       if (!p.active) {
         p.active = true;
         this.logger.info(`peer ${id} is reachable again at ${url}`);

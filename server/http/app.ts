@@ -6,13 +6,20 @@ import { dashboardRoutes } from "./dashboard.ts";
 import { type DashboardBackend, dashboardSource } from "./dashboard_source.ts";
 import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts";
 import { cors } from "./cors.ts";
+import { metrics } from "../metrics.ts";
 import { jsonResponse } from "./responses.ts";
 
 export type ClientBackend = KeysBackend & AdminBackend & DashboardBackend;
 
 export function createClientApp(backend: ClientBackend, opts: KeysOptions & { cors: string[] }): Hono {
   const app = new Hono();
+  app.use("*", async (c, next) => {
+    await next();
+    metrics.httpRequests.inc({ method: c.req.method, code: String(c.res.status) });
+  });
   app.use("*", cors(opts.cors));
+  app.get("/metrics", () =>
+    new Response(metrics.registry.render(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }));
   const keys = createKeysHandler(backend, opts);
   app.all("/v2/keys", (c) => keys(c.req.raw));
   app.all("/v2/keys/*", (c) => keys(c.req.raw));

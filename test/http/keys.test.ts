@@ -173,7 +173,11 @@ for (const runtime of runtimesUnderTest()) {
 
         await t.step("a watcher whose client goes away is released", async () => {
           const stats = async () => (await call("GET", `${srv.clientUrl}/v2/stats/store`)).json.watchers;
+          // Earlier steps' aborted streams are released asynchronously: start from none.
+          const settle = Date.now() + 5000;
+          while ((await stats()) !== 0 && Date.now() < settle) await sleep(50);
           const before = await stats();
+          assert.equal(before, 0, "every earlier watcher was released");
           const ctl = new AbortController();
           const p = fetch(K("/released?wait=true"), { signal: ctl.signal }).then((r) => r.text()).catch(() => "");
           await sleep(200);
@@ -411,6 +415,15 @@ for (const runtime of runtimesUnderTest()) {
           assert.ok(r.json.setsSuccess > 0);
           assert.ok(r.json.getsFail > 0);
           assert.equal(typeof r.json.watchers, "number");
+          r = await call("GET", `${srv.clientUrl}/metrics`);
+          assert.equal(r.status, 200);
+          assert.match(r.text, /^etcd_server_has_leader 1$/m);
+          assert.match(r.text, /^etcd_server_is_leader 1$/m);
+          assert.match(r.text, /^etcd_server_leader_changes_seen_total 1$/m);
+          assert.match(r.text, /^etcd_http_requests_total\{code="201",method="PUT"\} [1-9]\d*$/m);
+          assert.match(r.text, /^etcd_disk_wal_fsync_duration_seconds_count [1-9]\d*$/m);
+          assert.match(r.text, /^etcd_server_proposals_committed_total [1-9]\d*$/m);
+          assert.match(r.text, /^# TYPE etcd_server_apply_duration_seconds histogram$/m);
           r = await call("GET", K("/_etcd/machines"));
           assert.deepEqual(r.json.node.nodes.map((n: { key: string; value: string }) => [n.key, n.value]), [
             ["/_etcd/machines/test", `raft=${srv.peerUrl}&etcd=${srv.clientUrl}`],
