@@ -1,0 +1,139 @@
+// Makes dist/etcd, the single-file executable, from the bundle dist/etcd.js:
+//
+// - with DENORT_BIN set (a Deno runtime base binary, as `deno compile`
+//   would otherwise download): `deno compile` of the bundle;
+// - otherwise (offline, as here and in CI): a Node single executable
+//   application: the bundle turned into CommonJS, a SEA blob made with
+//   `node --experimental-sea-config`, injected with postject into a copy of
+//   the node binary.
+//
+// Either way the result needs nothing else on disk. Copied (or linked) as
+// `etcdctl`, it acts as etcdctl.
+//
+//   deno run -A tools/executable.ts      (build.ts calls buildExecutable())
+
+import * as esbuild from "esbuild";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+
+export type ExecutableKind = "deno-compile" | "node-sea";
+
+export interface ExecutableOptions {
+  /** The ESM bundle to make the executable from (default dist/etcd.js). */
+  bundle?: string;
+  /** Where to write it (default dist/etcd). */
+  output?: string;
+  /** Deno runtime base for `deno compile` (default $DENORT_BIN); unset: Node SEA. */
+  denortBin?: string;
+  /** `deno compile --target`, for cross-building a release with a matching DENORT_BIN. */
+  denoTarget?: string;
+  /** The node binary to copy for a SEA (default $NODE_BIN, else `node` on PATH). */
+  nodeBin?: string;
+}
+
+export interface ExecutableResult {
+  kind: ExecutableKind;
+  path: string;
+}
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+
+// The fuse postject flips so that node runs the injected blob (fixed by Node).
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+// deno-lint-ignore no-explicit-any
+const DenoNs: any = (globalThis as any).Deno;
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): string {
+  const r = spawnSync(cmd, args, { cwd: root, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+function denoBinary(): string {
+  if (DenoNs?.execPath) return DenoNs.execPath();
+  return join(root, "node_modules/.bin/deno");
+}
+
+/** The real path of the node binary that will carry the blob. */
+function nodeBinary(explicit?: string): string {
+  const given = explicit ?? process.env.NODE_BIN;
+  if (given) return given;
+  if (!DenoNs && process.execPath) return process.execPath;
+  return run("node", ["-p", "process.execPath"]).trim();
+}
+
+async function denoCompile(bundle: string, output: string, denortBin: string, target?: string): Promise<void> {
+  if (!existsSync(denortBin)) throw new Error(`DENORT_BIN=${denortBin}: no such file`);
+  rmSync(output, { force: true });
+  run(denoBinary(), ["compile", "-A", "--no-check", "--no-config", ...(target ? ["--target", target] : []), "--output", output, bundle], {
+    DENORT_BIN: denortBin,
+  });
+}
+
+async function nodeSea(bundle: string, output: string, nodeBinPath?: string): Promise<void> {
+  const work = join(dirname(output), "sea");
+  mkdirSync(work, { recursive: true });
+  const main = join(work, "etcd.cjs");
+  const blob = join(work, "etcd.blob");
+  const config = join(work, "sea-config.json");
+  // A SEA runs one CommonJS script whose require() reaches only node's own
+  // modules: re-bundle the ESM bundle as CommonJS (it has no top-level await).
+  await esbuild.build({
+    entryPoints: [bundle],
+    outfile: main,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    legalComments: "none",
+    logLevel: "error",
+  });
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  const node = nodeBinary(nodeBinPath);
+  run(node, ["--experimental-sea-config", config]);
+  rmSync(output, { force: true });
+  copyFileSync(node, output);
+  chmodSync(output, 0o755);
+  const mac = process.platform === "darwin";
+  if (mac) run("codesign", ["--remove-signature", output]);
+  run(node, [
+    join(root, "node_modules/postject/dist/cli.js"),
+    output,
+    "NODE_SEA_BLOB",
+    blob,
+    "--sentinel-fuse",
+    SEA_FUSE,
+    ...(mac ? ["--macho-segment-name", "NODE_SEA"] : []),
+  ]);
+  if (mac) run("codesign", ["--sign", "-", output]);
+}
+
+/** Builds the executable and says which kind it is. */
+export async function buildExecutable(opts: ExecutableOptions = {}): Promise<ExecutableResult> {
+  const bundle = resolve(root, opts.bundle ?? "dist/etcd.js");
+  const output = resolve(root, opts.output ?? "dist/etcd");
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: build the bundle first (deno run -A build.ts)`);
+  const denortBin = opts.denortBin ?? process.env.DENORT_BIN;
+  let kind: ExecutableKind;
+  if (denortBin) {
+    await denoCompile(bundle, output, denortBin, opts.denoTarget);
+    kind = "deno-compile";
+  } else {
+    await nodeSea(bundle, output, opts.nodeBin);
+    kind = "node-sea";
+  }
+  // A quick look that it starts at all: it must print our version.
+  const version = run(output, ["--version"]);
+  if (!/^etcd Version: /.test(version)) throw new Error(`${output} --version printed ${JSON.stringify(version)}`);
+  return { kind, path: output };
+}
+
+if (import.meta.main) {
+  const { kind, path } = await buildExecutable();
+  console.log(`built ${path} (${kind === "node-sea" ? "Node single executable application" : "deno compile"})`);
+  await esbuild.stop();
+}
