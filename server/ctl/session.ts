@@ -3,6 +3,7 @@
 // sync the endpoint list with the cluster, and report failures the way
 // etcdctl's handleError does.
 
+import { readFileSync } from "node:fs";
 import { ClusterClient } from "./client/cluster_client.ts";
 import { background, ClusterError, type Ctx, ERR_NO_ENDPOINTS, isConnectionError, withTimeout } from "./client/errors.ts";
 import { KeysApi } from "./client/keys_api.ts";
@@ -105,11 +106,24 @@ export class Session {
       }
       credentials = { username: user.slice(0, colon), password: user.slice(colon + 1) };
     }
+    const tls = this.tlsFiles();
+    for (const file of [tls?.caFile, tls?.certFile, tls?.keyFile]) {
+      if (file === undefined) continue;
+      try {
+        readFileSync(file);
+      } catch (err) {
+        // Go's os.Open wording, as etcdctl prints it before exiting 1.
+        const code = (err as { code?: string }).code;
+        const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "is a directory" : (err as Error).message;
+        this.out.eprintln(`open ${file}: ${why}`);
+        exit(ExitBadArgs);
+      }
+    }
     const debug = boolFlag(this.global, "debug");
     return new ClusterClient({
       endpoints,
       headerTimeoutMs: this.duration("timeout", "dial-timeout"),
-      tls: this.tlsFiles(),
+      tls,
       credentials,
       debug: debug ? (line) => this.out.eprintln(line) : undefined,
     });

@@ -88,8 +88,32 @@ export function goNetError(err: SystemError, host: string): string {
     case "EPIPE":
       return `write tcp ${addr}: write: broken pipe`;
     default:
-      return err.message;
+      return goTlsError(err) ?? err.message;
   }
+}
+
+const UNKNOWN_AUTHORITY = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_GET_ISSUER_CERT",
+]);
+
+/** Go's crypto/tls and x509 wording for a failed handshake, where we can tell which. */
+function goTlsError(err: SystemError): string | undefined {
+  const msg = err.message ?? "";
+  if (UNKNOWN_AUTHORITY.has(err.code ?? "") || /unable to verify the first certificate|self[- ]signed certificate/i.test(msg)) {
+    return "x509: certificate signed by unknown authority";
+  }
+  if (err.code === "CERT_HAS_EXPIRED" || err.code === "CERT_NOT_YET_VALID") return "x509: certificate has expired or is not yet valid";
+  if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") return `x509: ${msg.replace(/^Hostname\/IP does not match certificate's altnames: /, "")}`;
+  // A TLS alert from the server: "received fatal alert: BadCertificate" (Deno) or "…alert bad certificate…" (Node).
+  const deno = /received fatal alert: (\w+)/.exec(msg);
+  if (deno) return `remote error: tls: ${deno[1].replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase()}`;
+  const node = /alert ([a-z ]+?)(?:[:\n]|$)/i.exec(msg);
+  if (node && /SSL|TLS/i.test(err.code ?? "")) return `remote error: tls: ${node[1].toLowerCase()}`;
+  return undefined;
 }
 
 /** True for failures Go's client would report as a dial or read error. */
