@@ -92,7 +92,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "etcdctl v3 forms: member add --peer-urls and member remove of a jq-extracted ID on three members",
+  name: "three members: member add --peer-urls, remove by a jq-extracted ID, member list and cluster-health with one down",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -167,6 +167,22 @@ Deno.test({
           const list = await runOurs(["--endpoints", ep, "--no-sync", "member", "list"], v3);
           return list.stdout.split("\n").filter(Boolean).length === 3;
         }, { timeoutMs: 5000, what: "three members listed again" });
+      });
+
+      await t.step("member list and cluster-health on three members, then with one down, as etcdctl prints them", async () => {
+        const same = async (args: string[]) => {
+          const [a, b] = await Promise.all([runEtcdctl(args), runOurs(args)]);
+          assert.deepEqual({ stdout: b.stdout, stderr: b.stderr, code: b.code }, { stdout: a.stdout, stderr: a.stderr, code: a.code }, args.join(" "));
+          return b;
+        };
+        await same(["--endpoints", ep, "member", "list"]);
+        assert.match((await same(["--endpoints", ep, "cluster-health"])).stdout, /cluster is healthy\n$/);
+        await members[2].kill();
+        const degraded = await same(["--endpoints", ep, "cluster-health"]);
+        assert.equal(degraded.code, 5);
+        assert.match(degraded.stdout, new RegExp(`is unreachable: \\[${client(2)}\\] are all unreachable\ncluster is degraded\n$`));
+        // Syncing picks any member's client URL; requests fail over past the dead one.
+        for (let i = 0; i < 5; i++) assert.equal((await same(["--endpoints", client(2) + "," + ep, "get", "/v3k"])).code, 4);
       });
 
       await t.step("v3 usage errors", async () => {
