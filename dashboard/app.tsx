@@ -58,8 +58,11 @@ function onKey(e: KeyboardEvent): void {
       navigate("watch");
       break;
     case "/":
-      if (!inKeys) navigate("keys", d.path);
-      jumpFocus.value++;
+      if (inKeys) jumpFocus.value++;
+      else {
+        navigate("keys", d.path);
+        setTimeout(() => jumpFocus.value++, 50); // once the keys view is there
+      }
       break;
     case "?":
       openHelp();

@@ -47,8 +47,13 @@ function Plot({ data, width, hover, setHover }: { data: Sample[]; width: number;
   const ih = HEIGHT - PAD.t - PAD.b;
   const t0 = data[0].at;
   const t1 = Math.max(data[data.length - 1].at, t0 + 1);
-  const cMin = Math.min(...data.map((d) => d.commitIndex));
-  const cMax = Math.max(cMin + 1, ...data.map((d) => d.commitIndex));
+  let cMin = Math.min(...data.map((d) => d.commitIndex));
+  let cMax = Math.max(...data.map((d) => d.commitIndex));
+  // A flat or nearly flat line sits in the middle rather than on the frame.
+  if (cMax - cMin < 4) {
+    cMin = Math.max(0, cMin - 2);
+    cMax += 2;
+  }
   const tMin = Math.min(...data.map((d) => d.term));
   const tMax = Math.max(...data.map((d) => d.term));
   // Half a term of room on each side keeps the step line off the frame.
@@ -64,9 +69,11 @@ function Plot({ data, width, hover, setHover }: { data: Sample[]; width: number;
   for (let i = 1; i < data.length; i++) {
     termPath += `H${x(data[i].at).toFixed(1)}V${yt(data[i].term).toFixed(1)}`;
   }
-  const cTicks = [cMin, Math.round((cMin + cMax) / 2), cMax];
+  const cTicks = [...new Set([cMin, Math.round((cMin + cMax) / 2), cMax])];
   const tTicks = termTicks(tMin, tMax);
-  const xTicks = [0, 1 / 3, 2 / 3, 1].map((f) => t0 + f * (t1 - t0));
+  // As many time labels as fit, never two of the same second.
+  const slots = Math.max(2, Math.min(iw < 360 ? 3 : 4, Math.floor((t1 - t0) / 1000) + 1));
+  const xTicks = Array.from({ length: slots }, (_, i) => t0 + (i / (slots - 1)) * (t1 - t0));
   const h = hover !== null ? data[hover] : null;
 
   const onMove = (e: MouseEvent) => {
@@ -89,7 +96,7 @@ function Plot({ data, width, hover, setHover }: { data: Sample[]; width: number;
         <text key={`t${v}`} class="tick term" x={PAD.l + iw + 8} y={yt(v) + 4}>{v}</text>
       ))}
       {xTicks.map((t, i) => (
-        <text key={`x${i}`} class="tick" x={x(t)} y={HEIGHT - 6} text-anchor={i === 0 ? "start" : i === 3 ? "end" : "middle"}>{clockTime(t)}</text>
+        <text key={`x${i}`} class="tick" x={x(t)} y={HEIGHT - 6} text-anchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"}>{clockTime(t)}</text>
       ))}
       <path class="commit-area" d={area} />
       <path class="commit-line" d={commitPath} />

@@ -24,11 +24,13 @@ export function KeyTree() {
     if (box.current!.contains(document.activeElement) && document.activeElement !== el) el.focus();
   }, [current, list]);
 
-  const nodes = list.filter((r): r is NodeRow => r.kind === "node");
-  const at = nodes.findIndex((r) => r.path === current);
+  const at = list.findIndex((r) => r.kind === "node" && r.path === current);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // Read the state as it is now: keys can arrive faster than renders.
+    const nodes = rows.peek().filter((r): r is NodeRow => r.kind === "node");
+    const at = nodes.findIndex((r) => r.path === detail.peek().path);
     const row = nodes[at];
     const go = (r: NodeRow | undefined) => {
       if (r) void select(r.path);

@@ -12,6 +12,8 @@ import { KeyTree } from "./KeyTree.tsx";
 import { NodeDetail } from "./NodeDetail.tsx";
 import { Eye, Plus, Refresh } from "./icons.tsx";
 
+const LIVE_TEXT = { connecting: "connecting", live: "live", retrying: "reconnecting", failed: "not live", stopped: "paused" } as const;
+
 export function KeysView() {
   const jump = useRef<HTMLInputElement>(null);
   const [path, setPath] = useState(route.value.path);
@@ -37,11 +39,13 @@ export function KeysView() {
     }
   }, [reconnections.value]);
 
+  // Only a request made while the view is open moves the focus (not an old one).
+  const asked = useRef(jumpFocus.peek());
   useEffect(() => {
-    if (jumpFocus.value) {
-      jump.current?.focus();
-      jump.current?.select();
-    }
+    if (jumpFocus.value === asked.current) return;
+    asked.current = jumpFocus.value;
+    jump.current?.focus();
+    jump.current?.select();
   }, [jumpFocus.value]);
 
   const live = liveStatus.value;
@@ -82,7 +86,7 @@ export function KeysView() {
         <span class="spacer" />
         <span class={`live live-${live.state}`} title={live.message ?? "Changes made anywhere in the cluster show up here as they happen"}>
           <span class="dot" aria-hidden="true" />
-          {live.state === "live" ? "live" : live.state === "failed" ? "not live" : "connecting"}
+          {LIVE_TEXT[live.state]}
         </span>
         <button type="button" class="icon-btn" onClick={() => reloadAll()} title="Reload (r)" aria-label="Reload">
           <Refresh />

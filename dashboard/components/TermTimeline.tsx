@@ -78,12 +78,12 @@ export function TermTimeline() {
           const a = Math.max(t.startedAt, start);
           const b = t.endedAt ?? end;
           const left = ((a - start) / span) * 100;
-          const width = Math.max(((b - a) / span) * 100, 0.4);
+          const width = ((b - a) / span) * 100;
           return (
             <div
               key={`${t.term}-${t.startedAt}`}
               class={`seg-term ${t.endedAt === undefined ? "running" : ""}`}
-              style={{ left: `${left}%`, width: `${width}%`, background: memberColor(t.leaderId, ids) }}
+              style={{ left: `${left}%`, width: `max(3px, ${width}%)`, background: memberColor(t.leaderId, ids) }}
               title={`Term ${t.term}: ${nameOf(t)} from ${dateTime(t.startedAt)}, ${t.endedAt ? `lasted ${duration(t.endedAt - t.startedAt)}` : "still running"}`}
             >
               {width > 7 && <span>t{t.term} · {nameOf(t)}</span>}

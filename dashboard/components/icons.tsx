@@ -1,10 +1,10 @@
 // A few line icons drawn inline (no icon font, no requests).
 
-import type { JSX } from "preact";
+import type { ComponentChildren } from "preact";
 
 type Props = { size?: number; class?: string; title?: string };
 
-function Icon({ size = 16, class: cls, title, children }: Props & { children: JSX.Element | JSX.Element[] }) {
+function Icon({ size = 16, class: cls, title, children }: Props & { children: ComponentChildren }) {
   return (
     <svg
       class={`icon ${cls ?? ""}`}
@@ -19,7 +19,7 @@ function Icon({ size = 16, class: cls, title, children }: Props & { children: JS
       aria-hidden={title ? undefined : "true"}
       role={title ? "img" : undefined}
     >
-      {title ? <title>{title}</title> : <></>}
+      {title ? <title>{title}</title> : null}
       {children}
     </svg>
   );

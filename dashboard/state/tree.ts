@@ -202,6 +202,8 @@ export async function reveal(path: string): Promise<void> {
   }
   if (isHidden(path) && !showHidden.value) showHidden.value = true;
   await select(path);
+  // Going to a directory means wanting to see what is in it.
+  if (detail.value.path === path && detail.value.node?.dir) expand(path);
 }
 
 /** Reloads every open directory and the selected node (after a gap in what we saw). */
