@@ -8,6 +8,7 @@ import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts
 import { cors } from "./cors.ts";
 import { metrics } from "../metrics.ts";
 import { jsonResponse } from "./responses.ts";
+import { moduleRoutes } from "../modules/mod.ts";
 
 export type ClientBackend = KeysBackend & AdminBackend & DashboardBackend;
 
@@ -25,6 +26,7 @@ export function createClientApp(backend: ClientBackend, opts: KeysOptions & { co
   app.all("/v2/keys/*", (c) => keys(c.req.raw));
   app.route("/", adminRoutes(backend));
   app.route("/", dashboardRoutes(dashboardSource(backend)));
+  app.route("/", moduleRoutes(backend, opts));
   app.notFound(() => jsonResponse({ message: "404 page not found" }, 404));
   app.onError((err) => {
     console.error("unhandled error:", err);
