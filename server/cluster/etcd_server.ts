@@ -513,7 +513,9 @@ export class EtcdServer {
       this.logger.info(`added member ${cc.nodeId} ${member.peerURLs.join(",")} to cluster ${this.clusterId}`);
     } else if (cc.type === "updateNode" && member) {
       const old = this.membership.get(cc.nodeId)!;
-      this.membership.upsert({ ...old, peerURLs: member.peerURLs });
+      const updated = { ...old, peerURLs: member.peerURLs };
+      this.membership.upsert(updated);
+      if (updated.name) this.store.set(`/_etcd/machines/${updated.name}`, false, machineValue(updated));
       this.logger.info(`updated member ${cc.nodeId} peer URLs to ${member.peerURLs.join(",")}`);
     } else if (cc.type === "removeNode") {
       const old = this.membership.get(cc.nodeId);
@@ -637,17 +639,37 @@ export class EtcdServer {
     }, delay);
   }
 
-  /** etcd 0.2: a member restarted with a new peer address updates it (needs a live majority). */
+  /**
+   * etcd 0.2: a member restarted with a new peer address updates it (needs a
+   * live majority). The others cannot reach us at the new address until the
+   * change is committed, so ask them (their peer API) to propose it.
+   */
   private async refreshPeerUrls(): Promise<void> {
     const me = this.membership.get(this.memberId);
     const want = this.config.initialAdvertisePeerUrls;
     if (!me || me.peerURLs.join(",") === want.join(",")) return;
-    try {
-      await this.updateMember(this.memberId, want);
-      this.logger.info(`peer URLs changed to ${want.join(",")}`);
-    } catch (err) {
-      this.logger.warn(`could not update this member's peer URLs: ${(err as Error).message}`);
+    this.logger.info(`peer URLs changed from ${me.peerURLs.join(",")} to ${want.join(",")}; asking the cluster to update them`);
+    const deadline = Date.now() + 60_000;
+    while (!this.stopped && Date.now() < deadline) {
+      for (const m of this.membership.list()) {
+        if (m.id === this.memberId) continue;
+        try {
+          const res = await fetch(m.peerURLs[0] + "/members/update", {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "X-Etcd-Cluster-Id": this.clusterId },
+            body: JSON.stringify({ id: this.memberId, peerURLs: want }),
+            signal: AbortSignal.timeout(this.requestTimeoutMs + 1000),
+          });
+          await res.body?.cancel();
+          if (res.ok) {
+            this.logger.info(`peer URLs updated to ${want.join(",")}`);
+            return;
+          }
+        } catch { /* try the next member */ }
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
+    this.logger.warn(`could not update this member's peer URLs to ${want.join(",")}: no majority reachable`);
   }
 
   /** The only voter need not wait an election timeout to lead (once its log is applied). */

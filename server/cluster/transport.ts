@@ -9,6 +9,9 @@ import { metrics } from "../metrics.ts";
 import { FollowerStats } from "./follower_stats.ts";
 
 export const RAFT_PATH = "/raft";
+export const SNAPSHOT_PATH = "/raft/snapshot";
+/** Snapshot data goes in pieces of this many characters, one POST each. */
+export const SNAPSHOT_CHUNK = 1024 * 1024;
 const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 512;
 const TIMEOUT_MS = 5000;
@@ -77,6 +80,13 @@ export class Transport {
   private async post(id: string, p: PeerQueue, batch: Message[]): Promise<void> {
     const url = this.hooks.peerUrl(id);
     const snaps = batch.filter((m) => m.type === "snap");
+    if (url && snaps.length > 0) {
+      // Snapshots travel on their own, in chunks; the rest of the batch as usual.
+      for (const m of snaps) await this.sendSnapshot(id, p, url, m);
+      batch = batch.filter((m) => m.type !== "snap");
+      if (batch.length === 0) return;
+      return await this.post(id, p, batch);
+    }
     if (!url) {
       this.fail(id, p, snaps, new Error("no peer URL known"));
       return;
@@ -110,6 +120,42 @@ export class Transport {
       for (const _ of snaps) this.hooks.snapshotStatus(id, true);
     } catch (err) {
       this.fail(id, p, snaps, err as Error);
+    }
+  }
+
+  /** Sends one snapshot message as a series of chunk POSTs; the peer steps it once all have arrived. */
+  private async sendSnapshot(id: string, p: PeerQueue, url: string, m: Message): Promise<void> {
+    const data = m.snapshot!.data;
+    const head: Message = { ...m, snapshot: { metadata: m.snapshot!.metadata, data: "" } };
+    const transfer = `${this.selfId}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+    const started = performance.now();
+    try {
+      let offset = 0;
+      do {
+        const chunk = data.slice(offset, offset + SNAPSHOT_CHUNK);
+        const q = `?id=${transfer}&offset=${offset}&total=${data.length}`;
+        const headers: Record<string, string> = {
+          "Content-Type": "text/plain; charset=utf-8",
+          "X-Etcd-Cluster-Id": this.hooks.clusterId(),
+          "X-Server-From": this.selfId,
+        };
+        if (offset === 0) headers["X-Raft-Message"] = encodeURIComponent(JSON.stringify(head));
+        const res = await fetch(url + SNAPSHOT_PATH + q, {
+          method: "POST",
+          headers,
+          body: chunk,
+          signal: AbortSignal.timeout(TIMEOUT_MS * 2),
+        });
+        const text = await res.text();
+        if (res.status === 410) return this.hooks.removed();
+        if (!res.ok) throw new Error(`snapshot chunk at ${offset}: ${res.status} ${text.trim()}`);
+        offset += chunk.length;
+      } while (offset < data.length);
+      p.stats.succeed(performance.now() - started);
+      this.logger.info(`sent snapshot at index ${m.snapshot!.metadata.index} (${data.length} bytes) to ${id}`);
+      this.hooks.snapshotStatus(id, true);
+    } catch (err) {
+      this.fail(id, p, [m], err as Error);
     }
   }
 

@@ -21,6 +21,14 @@ async function readStdin(): Promise<string> {
 
 /** Exits the process when the command is done. */
 export async function ctlMain(args: string[]): Promise<never> {
+  // A reader that went away (`etcd ctl ls | head -1`) ends a Go program by
+  // SIGPIPE, quietly; the shell sees 128 + 13.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: { code?: string }) => {
+      if (err.code === "EPIPE") process.exit(141);
+      throw err;
+    });
+  }
   const interrupt = new AbortController();
   process.on("SIGINT", () => {
     interrupt.abort();

@@ -13,6 +13,7 @@ export interface PeerBackend {
   members(): V2Member[];
   receive(msgs: Message[], fromCluster: string | null, from: string | null): void;
   join(name: string, peerURLs: string[], clientURLs: string[]): Promise<V2Member>;
+  updateMember(id: string, peerURLs: string[]): Promise<void>;
 }
 
 /** Largest raft batch we accept (snapshots of big keyspaces travel in one). */
@@ -41,6 +42,44 @@ export function createPeerApp(b: PeerBackend): Hono {
     }
     return new Response(null, { status: 204, headers: cid() });
   });
+  const inbound = new SnapshotAssembler();
+  app.post("/raft/snapshot", async (c) => {
+    const id = c.req.query("id") ?? "";
+    const offset = Number(c.req.query("offset"));
+    const total = Number(c.req.query("total"));
+    if (!id || !Number.isSafeInteger(offset) || !Number.isSafeInteger(total) || offset < 0 || total < 0 || total > MAX_RAFT_BODY) {
+      return jsonResponse({ message: "snapshot chunk: id, offset and total are required" }, 400, cid());
+    }
+    const from = c.req.header("x-server-from") ?? null;
+    const cluster = c.req.header("x-etcd-cluster-id") ?? null;
+    try {
+      const head = c.req.header("x-raft-message");
+      const msg = inbound.add(id, offset, total, await c.req.text(), head ? JSON.parse(decodeURIComponent(head)) : undefined);
+      if (msg) b.receive([msg], cluster, from);
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 400;
+      return jsonResponse({ message: (err as Error).message }, status, cid());
+    }
+    return new Response(null, { status: 204, headers: cid() });
+  });
+  // A member restarted at a new peer address asks a reachable member to record it.
+  app.post("/members/update", async (c) => {
+    let req: { id?: unknown; peerURLs?: unknown };
+    try {
+      req = await c.req.json();
+    } catch {
+      return jsonResponse({ message: "body must be JSON {id, peerURLs}" }, 400, cid());
+    }
+    if (c.req.header("x-etcd-cluster-id") !== b.clusterId) return jsonResponse({ message: "cluster ID mismatch" }, 412, cid());
+    if (typeof req.id !== "string" || !isUrlList(req.peerURLs)) return jsonResponse({ message: "body must be JSON {id, peerURLs}" }, 400, cid());
+    try {
+      await b.updateMember(req.id, req.peerURLs);
+      return new Response(null, { status: 204, headers: cid() });
+    } catch (err) {
+      const status = (err as { status?: number }).status ?? 500;
+      return jsonResponse({ message: (err as Error).message }, status, cid());
+    }
+  });
   app.post("/join", async (c) => {
     let req: { name?: unknown; peerURLs?: unknown; clientURLs?: unknown };
     try {
@@ -62,6 +101,34 @@ export function createPeerApp(b: PeerBackend): Hono {
   });
   app.notFound(() => jsonResponse({ message: "404 page not found" }, 404));
   return app;
+}
+
+/** Reassembles snapshot data sent in chunks; drops transfers idle for a minute. */
+class SnapshotAssembler {
+  private transfers = new Map<string, { msg?: Message; parts: string[]; received: number; total: number; touched: number }>();
+
+  add(id: string, offset: number, total: number, chunk: string, head?: Message): Message | null {
+    const now = Date.now();
+    for (const [k, t] of this.transfers) if (now - t.touched > 60_000) this.transfers.delete(k);
+    let t = this.transfers.get(id);
+    if (!t) {
+      if (offset !== 0) throw new Error(`snapshot chunk for unknown transfer ${id}`);
+      this.transfers.set(id, (t = { parts: [], received: 0, total, touched: now }));
+    }
+    if (offset !== t.received || total !== t.total) throw new Error(`snapshot chunk out of order: expected offset ${t.received}`);
+    if (head) {
+      if (head.type !== "snap" || !head.snapshot) throw new Error("snapshot transfer must start with a snap message");
+      t.msg = head;
+    }
+    t.parts.push(chunk);
+    t.received += chunk.length;
+    t.touched = now;
+    if (t.received < t.total) return null;
+    this.transfers.delete(id);
+    if (!t.msg) throw new Error("snapshot transfer without its message");
+    t.msg.snapshot = { metadata: t.msg.snapshot!.metadata, data: t.parts.join("") };
+    return t.msg;
+  }
 }
 
 export function isUrlList(v: unknown): v is string[] {

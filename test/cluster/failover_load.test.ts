@@ -97,15 +97,18 @@ Deno.test({
       const l = await leaderMember(ms);
       const lagging = ms.find((m) => m !== l)!;
       await lagging.kill("SIGKILL");
-      // Enough writes that the leader snapshots and compacts past the lagging member.
+      // Enough writes that the leader snapshots and compacts past the lagging
+      // member, and a snapshot big enough (> 1 MiB) to travel in several chunks.
       for (let i = 0; i < 60; i++) {
         await Promise.all(Array.from({ length: 100 }, (_, j) =>
-          json(`${l.clientUrl}/v2/keys/bulk/k${i * 100 + j}`, { method: "PUT", body: new URLSearchParams({ value: "v".repeat(20) }) })));
+          json(`${l.clientUrl}/v2/keys/bulk/k${i * 100 + j}`, { method: "PUT", body: new URLSearchParams({ value: "v".repeat(200) }) })));
       }
       lagging.start();
       await lagging.healthy();
-      await waitFor(async () => (await json(`${lagging.clientUrl}/v2/keys/bulk/k5999`)).body?.node?.value === "v".repeat(20), { timeoutMs: 20_000, what: "the lagging member to catch up" });
+      await waitFor(async () => (await json(`${lagging.clientUrl}/v2/keys/bulk/k5999`)).body?.node?.value === "v".repeat(200), { timeoutMs: 20_000, what: "the lagging member to catch up" });
       assert.match(lagging.out, /restored state from the leader's snapshot/);
+      const sent = l.out.match(/sent snapshot at index \d+ \((\d+) bytes\)/);
+      assert.ok(sent && Number(sent[1]) > 1024 * 1024, `a multi-chunk snapshot was sent: ${sent?.[0]}`);
 
       const t0 = Date.now();
       await l.kill("SIGTERM");

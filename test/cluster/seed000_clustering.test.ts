@@ -104,6 +104,24 @@ Deno.test({
         const g = await json(`${m[1].clientUrl}/v2/keys/foo`);
         assert.deepEqual(g.body, { action: "get", node: { key: "/foo", value: "bar", modifiedIndex: 4, createdIndex: 4 } });
       });
+
+      await t.step("a machine restarted with a new peer address is updated (majority alive)", async () => {
+        await m[2].kill("SIGTERM");
+        m[2].args = m[2].args.map((a) => (a === `${IP}:7003` ? `${IP}:7013` : a));
+        m[2].start();
+        await m[2].healthy().catch((err) => {
+          throw new Error(`${err.message}\n${m.map((x) => x.out.split("\n").slice(-12).join("\n")).join("\n----\n")}`);
+        });
+        await waitFor(async () => {
+          const k = await json(`${m[0].clientUrl}/v2/keys/_etcd/machines/machine3`);
+          return k.body?.node?.value === `raft=http://${IP}:7013&etcd=http://${IP}:4003`;
+        }, { timeoutMs: 15_000, what: "machine3's new peer address in /_etcd/machines" });
+        const members = await json(`${m[0].clientUrl}/v2/members`);
+        assert.deepEqual(members.body.members.find((x: any) => x.name === "machine3").peerURLs, [`http://${IP}:7013`]);
+        const w = await json(`${m[2].clientUrl}/v2/keys/moved`, { method: "PUT", body: new URLSearchParams({ value: "yes" }) });
+        assert.equal(w.status, 201);
+        assert.equal((await json(`${m[0].clientUrl}/v2/keys/moved?quorum=true`)).body.node.value, "yes");
+      });
     } finally {
       await stopAll(m);
       rmSync(cwd, { recursive: true, force: true });

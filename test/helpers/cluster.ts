@@ -36,6 +36,11 @@ export class Member {
     return await Promise.race([this.exited, new Promise<number | null>((_, rej) => setTimeout(() => rej(new Error(`${this.name} did not exit within ${timeoutMs} ms:\n${this.out}`)), timeoutMs))]);
   }
 
+  /** Sends a signal straight to the process (node:child_process in Deno does not pass SIGSTOP/SIGCONT on). */
+  signal(sig: "SIGSTOP" | "SIGCONT"): void {
+    if (this.proc?.pid) Deno.kill(this.proc.pid, sig);
+  }
+
   async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
     if (!this.running) return;
     this.proc!.kill(signal);
