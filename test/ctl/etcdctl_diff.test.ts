@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { cleanup, runtimesUnderTest, type ServerHandle, startServer } from "../helpers/server.ts";
 import { describeMismatches, expand, type Mismatch, normalizeRun, sameRun, type Target } from "./compare.ts";
-import { clusterIds, deadEndpoint, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs } from "./helpers.ts";
+import { clusterIds, deadEndpoint, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs, waitPublished } from "./helpers.ts";
 import { SCENARIO, splitWords, type Step } from "./scenario.ts";
 
 async function target(srv: ServerHandle): Promise<Target> {
+  await waitPublished(srv.clientUrl);
   const ids = await clusterIds(srv.clientUrl);
   return { clientUrl: srv.clientUrl, peerUrl: srv.peerUrl, ...ids, name: "test" };
 }

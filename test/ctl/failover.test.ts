@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { call } from "../helpers/http.ts";
 import { cleanup, runtimesUnderTest, startServer } from "../helpers/server.ts";
-import { deadEndpoint, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs } from "./helpers.ts";
+import { deadEndpoint, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs, waitPublished } from "./helpers.ts";
 
 interface Fake {
   url: string;
@@ -66,6 +66,7 @@ Deno.test({
       return b;
     };
     try {
+      await waitPublished(srv.clientUrl);
       await call("PUT", `${srv.clientUrl}/v2/keys/a`, { value: "1" });
       const dead = await deadEndpoint();
       const noLeader = await fake((_req, res) => {

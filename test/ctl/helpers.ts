@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import process from "node:process";
 import { runCtl } from "../../server/ctl/main.ts";
-import { freePort } from "../helpers/ports.ts";
+import { freePort, waitFor } from "../helpers/ports.ts";
 
 export const ETCDCTL_BIN = "/usr/bin/etcdctl";
 export const ETCDCTL_MISSING = `Debian's etcdctl not found at ${ETCDCTL_BIN}: install etcd-client (apt-get install etcd-client)`;
@@ -142,4 +142,16 @@ export async function clusterIds(clientUrl: string): Promise<{ memberId: string;
   const head = await fetch(`${clientUrl}/v2/keys/`, { method: "HEAD", signal: AbortSignal.timeout(5000) });
   await head.body?.cancel();
   return { memberId: id, clusterId: head.headers.get("x-etcd-cluster-id") ?? "" };
+}
+
+/**
+ * Waits (bounded) until every member lists client URLs: etcdctl syncs to
+ * those, and a member publishes them a moment after /health turns true.
+ */
+export async function waitPublished(clientUrl: string): Promise<void> {
+  await waitFor(async () => {
+    const r = await fetch(`${clientUrl}/v2/members`, { signal: AbortSignal.timeout(2000) });
+    const list = await r.json();
+    return list.members.length > 0 && list.members.every((m: { clientURLs: string[] }) => m.clientURLs.length > 0);
+  }, { timeoutMs: 20_000, what: `members of ${clientUrl} to publish their client URLs` });
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { cleanup, runtimesUnderTest, startServer } from "../helpers/server.ts";
-import { root, runOursProcess, runProcess } from "./helpers.ts";
+import { root, runOursProcess, runProcess, waitPublished } from "./helpers.ts";
 import { VERSION } from "../../server/version.ts";
 
 for (const runtime of runtimesUnderTest()) {
@@ -20,6 +20,7 @@ for (const runtime of runtimesUnderTest()) {
       const srv = await startServer({ runtime });
       const ep = ["--endpoints", srv.clientUrl];
       try {
+        await waitPublished(srv.clientUrl);
         await t.step("set, get, and a missing key (exit 4)", async () => {
           const set = await runOursProcess(runtime, [...ep, "set", "a", "1"]);
           assert.deepEqual([set.stdout, set.stderr, set.code], ["1\n", "", 0]);

@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { ETCD_MISSING, etcdAvailable, startRealEtcd } from "../helpers/etcd_real.ts";
 import { cleanup, runtimesUnderTest, startServer } from "../helpers/server.ts";
 import { describeMismatches, expand, type Mismatch, normalizeRun, sameRun, type Target } from "./compare.ts";
-import { clusterIds, deadEndpoint, runOurs } from "./helpers.ts";
+import { clusterIds, deadEndpoint, runOurs, waitPublished } from "./helpers.ts";
 import { SCENARIO, type Step } from "./scenario.ts";
 
 async function target(clientUrl: string): Promise<Target> {
+  await waitPublished(clientUrl);
   const ids = await clusterIds(clientUrl);
   const members = await (await fetch(`${clientUrl}/v2/members`, { signal: AbortSignal.timeout(5000) })).json();
   const self = members.members.find((m: { id: string }) => m.id === ids.memberId);

@@ -11,7 +11,7 @@ import { ETCD_MISSING, etcdAvailable, startRealEtcd } from "../helpers/etcd_real
 import { agreedLeader, Member, stopAll } from "../helpers/cluster.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { cleanup, runtimesUnderTest, startServer } from "../helpers/server.ts";
-import { clusterIds, ETCDCTL_BIN, ETCDCTL_MISSING, root, runEtcdctl, runOurs, runProcess, substitute } from "./helpers.ts";
+import { clusterIds, ETCDCTL_BIN, ETCDCTL_MISSING, root, runEtcdctl, runOurs, runProcess, substitute, waitPublished } from "./helpers.ts";
 
 const v3 = { env: { ETCDCTL_API: "3" } };
 
@@ -31,6 +31,7 @@ Deno.test({
     if (!existsSync(ETCDCTL_BIN)) throw new Error(ETCDCTL_MISSING);
     const [real, ours] = await Promise.all([startRealEtcd(), startServer({ runtime: runtimesUnderTest()[0] })]);
     try {
+      await waitPublished(ours.clientUrl);
       const [ri, oi] = await Promise.all([clusterIds(real.clientUrl), clusterIds(ours.clientUrl)]);
       const realPeer = (await (await fetch(`${real.clientUrl}/v2/members`)).json()).members[0].peerURLs[0];
       const norm = (text: string, side: "real" | "ours") => {
@@ -118,6 +119,7 @@ Deno.test({
       await Promise.all(members.map((m) => m.healthy()));
       await agreedLeader(members);
       const ep = client(0);
+      await waitPublished(ep);
       const { clusterId } = await clusterIds(ep);
 
       const addAndFind = async (name: string, peerUrl: string, env: Record<string, string> = {}) => {

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { call } from "../helpers/http.ts";
 import { waitFor } from "../helpers/ports.ts";
 import { cleanup, runtimesUnderTest, type ServerHandle, startServer } from "../helpers/server.ts";
-import { type CtlRun, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs } from "./helpers.ts";
+import { type CtlRun, ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs, waitPublished } from "./helpers.ts";
 
 async function index(srv: ServerHandle): Promise<number> {
   const r = await fetch(`${srv.clientUrl}/v2/keys/`, { method: "HEAD", signal: AbortSignal.timeout(5000) });
@@ -45,6 +45,7 @@ Deno.test({
     const srv = await startServer({ runtime: runtimesUnderTest()[0] });
     const K = (p: string) => `${srv.clientUrl}/v2/keys${p}`;
     try {
+      await waitPublished(srv.clientUrl);
       await t.step("a waiting watch prints the next change and exits 0", async () => {
         const full = ["--endpoints", srv.clientUrl, "watch", "/w1"];
         const theirs = runEtcdctl(full, { timeoutMs: 15_000 });

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { call } from "../helpers/http.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
-import { root, runProcess } from "../ctl/helpers.ts";
+import { root, runProcess, waitPublished } from "../ctl/helpers.ts";
 import { buildExecutable } from "../../tools/executable.ts";
 import { VERSION } from "../../server/version.ts";
 
@@ -73,6 +73,7 @@ Deno.test({
         const r = await fetch(`${client}/health`);
         return (await r.json()).health === "true";
       }, { timeoutMs: 20_000, what: `the executable's server on ${client}` });
+      await waitPublished(client);
 
       await t.step("keys API: set, get, watch", async () => {
         const set = await call("PUT", `${client}/v2/keys/message`, { value: "Hello world" });
