@@ -67,7 +67,7 @@ function nodeBinary(explicit?: string): string {
   return run("node", ["-p", "process.execPath"]).trim();
 }
 
-async function denoCompile(bundle: string, output: string, denortBin: string, target?: string): Promise<void> {
+function denoCompile(bundle: string, output: string, denortBin: string, target?: string): void {
   if (!existsSync(denortBin)) throw new Error(`DENORT_BIN=${denortBin}: no such file`);
   rmSync(output, { force: true });
   run(denoBinary(), ["compile", "-A", "--no-check", "--no-config", ...(target ? ["--target", target] : []), "--output", output, bundle], {
@@ -121,7 +121,7 @@ export async function buildExecutable(opts: ExecutableOptions = {}): Promise<Exe
   const denortBin = opts.denortBin ?? process.env.DENORT_BIN;
   let kind: ExecutableKind;
   if (denortBin) {
-    await denoCompile(bundle, output, denortBin, opts.denoTarget);
+    denoCompile(bundle, output, denortBin, opts.denoTarget);
     kind = "deno-compile";
   } else {
     await nodeSea(bundle, output, opts.nodeBin);
