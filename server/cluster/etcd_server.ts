@@ -29,6 +29,7 @@ import { computeMemberId } from "./ids.ts";
 import { machineValue, Membership } from "./membership.ts";
 import { RaftNode, type SnapshotMeta } from "./raft_node.ts";
 import { TermHistory } from "./term_history.ts";
+import { type Backup, makeBackup } from "./backup.ts";
 import { Gauge, metrics } from "../metrics.ts";
 import { Transport } from "./transport.ts";
 
@@ -227,6 +228,14 @@ export class EtcdServer {
     const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
     await this.waitApplied(index);
     return this.store.get(path, recursive, sorted);
+  }
+
+  /** A consistent image of the keyspace: taken after a read barrier, so it holds every acknowledged write. */
+  async backup(): Promise<Backup> {
+    const ctx = this.nextId();
+    const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+    await this.waitApplied(index);
+    return makeBackup(saveStore(this.store), this.appliedIndex, this.clusterId);
   }
 
   members(): V2Member[] {

@@ -22,6 +22,7 @@ export interface AdminBackend {
   removeMember(id: string): Promise<void>;
   updateMember(id: string, peerURLs: string[]): Promise<void>;
   followerStats(): Record<string, unknown>;
+  backup(): Promise<unknown>;
   storeStats(): StoreStats;
   selfCounts(): { recvAppendRequestCnt: number; sendAppendRequestCnt: number; leaderSince: Date };
   health(): boolean;
@@ -67,6 +68,15 @@ export function adminRoutes(b: AdminBackend): Hono {
     return jsonResponse(memberJson(l));
   });
   app.get("/v2/stats/store", () => jsonResponse(b.storeStats()));
+  // `etcd ctl snapshot save`: a consistent image of the keyspace.
+  app.get("/v2/snapshot", async () => {
+    try {
+      return jsonResponse(await b.backup());
+    } catch (err) {
+      const e = err as { message: string; cause?: string };
+      return jsonResponse({ message: `${e.message}${e.cause ? `: ${e.cause}` : ""}` }, 503);
+    }
+  });
   app.get("/v2/stats/self", () => {
     const c = b.selfCounts();
     const now = Date.now();
