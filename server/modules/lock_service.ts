@@ -4,6 +4,12 @@
 // lock, and a waiter watches the key just before its own. Every change is
 // a Raft write, so any member can serve any request and the queue outlives
 // the member that queued it.
+//
+// Decisions are taken on this member's copy of the keyspace right after a
+// write of our own has been applied to it (the create or a renewal): at
+// that point the copy holds every entry queued before ours, so "the first
+// entry is the holder" is true in log order, without a quorum read (which
+// a leader change can stall for seconds, long enough for a lease to run out).
 
 import type { V2Request } from "../store/apply.ts";
 import { Code, EtcdError } from "../store/errors.ts";
@@ -72,9 +78,7 @@ export class LockService {
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     try {
       if (opts.signal?.aborted) throw new ClientGoneError();
-      if (opts.value !== "") {
-        entry = findByValue(await this.queue(dir, true), opts.value);
-      }
+      if (opts.value !== "") entry = await this.join(dir, opts.value, opts.ttl);
       if (!entry) {
         entry = await this.enqueue(dir, opts.value, opts.ttl);
         created = true;
@@ -90,17 +94,26 @@ export class LockService {
         }
       }
       keepAlive = this.keepAlive(entry, opts.ttl);
-      await this.waitForHead(dir, entry, opts.timeout === 0, stop.signal);
+      const waited = await this.waitForHead(
+        dir,
+        entry,
+        opts.timeout === 0,
+        stop.signal,
+      );
       clearInterval(keepAlive);
       if (stop.signal.aborted) {
         throw stop.signal.reason === "timeout"
           ? notAcquired(opts.timeout)
           : new ClientGoneError();
       }
-      // The lease runs from acquisition, not from the request.
-      await this.refresh(entry.key, opts.ttl).catch((err) => {
-        if (isNotFound(err)) throw removed(entry!, this.backend.store.index);
-      });
+      // The lease runs from acquisition, not from the request (unless that was just now).
+      if (waited) {
+        await this.refresh(entry.key, opts.ttl).catch((err) => {
+          throw isNotFound(err)
+            ? removed(entry!, this.backend.store.index)
+            : err;
+        });
+      }
       return entry.index;
     } catch (err) {
       if (created && entry) await this.remove(entry.key).catch(() => {});
@@ -119,8 +132,7 @@ export class LockService {
     ttl: number,
     op = "Renew",
   ): Promise<void> {
-    const key = await this.keyOf(name, sel, op);
-    await this.refresh(key, ttl).catch((err) => this.rethrow(err, op));
+    await this.onEntry(name, sel, op, (key) => this.refresh(key, ttl));
   }
 
   /** Removes a queue entry: the holder's releases the lock, a waiter's leaves the queue. */
@@ -129,35 +141,83 @@ export class LockService {
     sel: EntrySelector,
     op = "Release",
   ): Promise<void> {
-    const key = await this.keyOf(name, sel, op);
-    await this.remove(key).catch((err) => this.rethrow(err, op));
+    await this.onEntry(name, sel, op, (key) => this.remove(key));
   }
 
   /** The entry holding the lock now (a linearizable read), if any. */
   async holder(name: string): Promise<QueueEntry | undefined> {
-    return (await this.queue(this.dirOf(name), true))[0];
+    const dir = this.dirOf(name);
+    try {
+      return queueFrom(
+        (await this.backend.quorumGet(dir, false, true)).node,
+      )[0];
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   // ---- internals ----
 
-  /** An unknown entry is reported like etcd 0.2 did: Key not found, with the operation as the cause. */
-  private rethrow(err: unknown, op: string): never {
-    if (isNotFound(err)) {
-      throw new EtcdError(Code.KeyNotFound, op, this.backend.store.index);
+  /**
+   * The entry already queued with this value, renewed; undefined if there is
+   * none. The renewal is a write: once it is applied here, the local queue
+   * is current up to it, and if it fails the entry is gone.
+   */
+  private async join(
+    dir: string,
+    value: string,
+    ttl: number,
+  ): Promise<QueueEntry | undefined> {
+    const e = findByValue(this.localQueue(dir), value);
+    if (!e) return undefined;
+    try {
+      await this.refresh(e.key, ttl);
+      return e;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
     }
-    throw err;
   }
 
-  private async keyOf(
+  /**
+   * Applies `act` to the selected entry. An entry found by value on this
+   * member is tried first; if it has gone meanwhile (or none is seen here),
+   * the value is looked up again with a linearizable read.
+   */
+  private async onEntry(
     name: string,
     sel: EntrySelector,
     op: string,
-  ): Promise<string> {
+    act: (key: string) => Promise<unknown>,
+  ): Promise<void> {
     const dir = this.dirOf(name);
-    if ("index" in sel) return entryKey(dir, sel.index);
-    const e = findByValue(await this.queue(dir, true), sel.value);
-    if (!e) throw new EtcdError(Code.KeyNotFound, op, this.backend.store.index);
-    return e.key;
+    const notFound = () =>
+      new EtcdError(Code.KeyNotFound, op, this.backend.store.index);
+    const attempt = (key: string) =>
+      act(key).catch((err) =>
+        Promise.reject(isNotFound(err) ? notFound() : err)
+      );
+    if ("index" in sel) return void await attempt(entryKey(dir, sel.index));
+    const local = findByValue(this.localQueue(dir), sel.value);
+    if (local) {
+      try {
+        return void await attempt(local.key);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    let fresh: QueueEntry | undefined;
+    try {
+      fresh = findByValue(
+        queueFrom((await this.backend.quorumGet(dir, false, true)).node),
+        sel.value,
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (!fresh) throw notFound();
+    await attempt(fresh.key);
   }
 
   private async enqueue(
@@ -188,17 +248,7 @@ export class LockService {
     return this.backend.do({ method: "DELETE", path: key });
   }
 
-  /** The queue; `quorum` reads it linearizably, otherwise as this member has applied it. */
-  private async queue(dir: string, quorum: boolean): Promise<QueueEntry[]> {
-    if (!quorum) return this.localQueue(dir);
-    try {
-      return queueFrom((await this.backend.quorumGet(dir, false, true)).node);
-    } catch (err) {
-      if (isNotFound(err)) return [];
-      throw err;
-    }
-  }
-
+  /** The queue as this member has applied it. */
   private localQueue(dir: string): QueueEntry[] {
     try {
       return queueFrom(this.backend.store.get(dir, false, true).node);
@@ -209,22 +259,23 @@ export class LockService {
   }
 
   /**
-   * Returns once `entry` heads the queue as this member has applied it. The
-   * member applied our own entry before we got here, so every request queued
-   * ahead of it is visible: the first entry is the holder in log order.
+   * Returns once `entry` heads the queue as this member has applied it (or
+   * on stop); true if it had to wait. The member applied our own write on
+   * the entry before we got here, so every request queued ahead of it is
+   * visible: the first entry is the holder in log order.
    */
   private async waitForHead(
     dir: string,
     entry: QueueEntry,
     noWait: boolean,
     stop: AbortSignal,
-  ): Promise<void> {
-    for (;;) {
-      if (stop.aborted) return;
+  ): Promise<boolean> {
+    for (let waited = false;; waited = true) {
+      if (stop.aborted) return waited;
       const q = this.localQueue(dir);
       const pos = positionOf(q, entry.index);
       if (pos === -1) throw removed(entry, this.backend.store.index);
-      if (pos === 0) return;
+      if (pos === 0) return waited;
       if (noWait) throw notAcquired(0);
       await this.change([q[pos - 1].key, entry.key], stop);
     }
@@ -233,17 +284,23 @@ export class LockService {
   /** Resolves when any of the keys changes (or goes), after RECHECK_MS, or on stop. */
   private change(keys: string[], stop: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      const watchers = keys.map((k) =>
-        this.backend.store.watch(k, false, false, 0, () => done())
-      );
-      const timer = setTimeout(() => done(), RECHECK_MS);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const watchers: { remove(): void }[] = [];
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         for (const w of watchers) w.remove();
         stop.removeEventListener("abort", done);
         resolve();
       };
+      for (const k of keys) {
+        watchers.push(this.backend.store.watch(k, false, false, 0, done));
+      }
+      timer = setTimeout(done, RECHECK_MS);
       stop.addEventListener("abort", done, { once: true });
+      if (stop.aborted) done();
     });
   }
 
