@@ -284,7 +284,7 @@ export class LockService {
   /** Resolves when any of the keys changes (or goes), after RECHECK_MS, or on stop. */
   private change(keys: string[], stop: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timer = setTimeout(() => done(), RECHECK_MS);
       const watchers: { remove(): void }[] = [];
       let finished = false;
       const done = () => {
@@ -298,7 +298,6 @@ export class LockService {
       for (const k of keys) {
         watchers.push(this.backend.store.watch(k, false, false, 0, done));
       }
-      timer = setTimeout(done, RECHECK_MS);
       stop.addEventListener("abort", done, { once: true });
       if (stop.aborted) done();
     });

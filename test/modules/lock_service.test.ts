@@ -3,7 +3,9 @@
 
 import assert from "node:assert/strict";
 import { LockService } from "../../server/modules/mod.ts";
+import { applyRequest } from "../../server/store/apply.ts";
 import { EtcdError } from "../../server/store/errors.ts";
+import { Store } from "../../server/store/store.ts";
 import { FakeBackend } from "./fake_backend.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -266,5 +268,22 @@ lockTest(
     assert.ok(a > 0 && b > a);
     assert.equal((await s.holder("/n"))?.index, a);
     assert.equal((await s.holder("/n/sub"))?.index, b);
+  },
+);
+
+lockTest(
+  "a waiter notices a predecessor that went without an event (a snapshot installed)",
+  async (s, b) => {
+    await s.acquire("/snap", { value: "old", ttl: 10 });
+    const w = s.acquire("/snap", { value: "new", ttl: 10 });
+    await sleep(20);
+    // The state a leader's snapshot would bring: the same log, then the holder gone.
+    const other = new Store();
+    for (const r of b.log) applyRequest(other, r);
+    other.delete(s.dirOf("/snap") + "/00000000000000000001", false, false);
+    b.store.replaceWith(other);
+    const t0 = Date.now();
+    assert.equal(await w, 2);
+    assert.ok(Date.now() - t0 < 1500, `noticed after ${Date.now() - t0} ms`);
   },
 );
