@@ -73,6 +73,8 @@ function LinkStatus() {
     ? "Connecting…"
     : l === "stale"
     ? `${name} is silent`
+    : l === "paused"
+    ? "Paused while hidden"
     : "Reconnecting…";
   return (
     <span class={`link link-${l}`} role="status" data-test="link-status" title="The live stream from the member serving this page">

@@ -47,6 +47,13 @@ function NewNodeDialog({ dir, initialKind, initialPath }: { dir: string; initial
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState("");
 
+  // An in-order key is created *in* a directory; the others are named by their path.
+  const choose = (k: NewKind) => {
+    if (k === "inorder" && path.length > 1 && path.endsWith("/")) setPath(path.slice(0, -1));
+    if (k !== "inorder" && kind === "inorder" && path === dir && dir !== "/") setPath(`${dir}/`);
+    setKind(k);
+  };
+
   const submit = async (e: Event) => {
     e.preventDefault();
     const p = normalizePath(path);
@@ -66,7 +73,7 @@ function NewNodeDialog({ dir, initialKind, initialPath }: { dir: string; initial
           <legend>Create</legend>
           {([["key", "Key"], ["dir", "Directory"], ["inorder", "In-order key"]] as [NewKind, string][]).map(([k, label]) => (
             <label key={k} class="radio">
-              <input type="radio" name="kind" checked={kind === k} onChange={() => setKind(k)} />
+              <input type="radio" name="kind" checked={kind === k} onChange={() => choose(k)} />
               {label}
             </label>
           ))}

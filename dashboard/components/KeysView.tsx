@@ -6,6 +6,7 @@ import { reconnections } from "../state/cluster.ts";
 import { route } from "../state/route.ts";
 import { detail, endLive, liveStatus, reloadAll, reveal, showHidden, startLive } from "../state/tree.ts";
 import { jumpFocus } from "../state/ui.ts";
+import { pageActive } from "../state/visibility.ts";
 import { rememberKeysPath } from "./Header.tsx";
 import { openNewNode } from "./KeyDialogs.tsx";
 import { KeyTree } from "./KeyTree.tsx";
@@ -19,16 +20,24 @@ export function KeysView() {
   const [path, setPath] = useState(route.value.path);
   const wanted = route.value.path;
 
+  // Live updates while the view is open and the tab is looked at.
+  const active = pageActive.value;
   useEffect(() => {
+    if (!active) return;
     startLive();
     return endLive;
-  }, []);
+  }, [active]);
 
-  // Follow the URL: links, the back button, a typed hash.
+  // Follow the URL: links, the back button, a typed hash. Selecting in the
+  // tree changes the URL too; those changes are already shown.
+  const mounted = useRef(false);
   useEffect(() => {
+    if (wanted !== route.peek().path) return; // superseded before this ran
+    const first = !mounted.current;
+    mounted.current = true;
     rememberKeysPath(wanted);
-    if (wanted !== detail.value.path || !detail.value.node) void reveal(wanted);
     setPath(wanted);
+    if (first || wanted !== detail.peek().path) void reveal(wanted);
   }, [wanted]);
 
   const seen = useRef(reconnections.value);
@@ -59,7 +68,9 @@ export function KeysView() {
             e.preventDefault();
             const p = normalizePath(path);
             setPath(p);
-            void reveal(p);
+            // Then hand the keyboard to the tree, where the shortcuts and arrow keys work.
+            jump.current?.blur();
+            void reveal(p).then(() => focusRow(p));
           }}
         >
           <input
@@ -107,3 +118,8 @@ export function KeysView() {
   );
 }
 
+
+function focusRow(path: string): void {
+  const row = [...document.querySelectorAll<HTMLElement>("[role=treeitem]")].find((el) => el.dataset.path === path);
+  row?.focus();
+}

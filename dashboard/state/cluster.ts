@@ -3,12 +3,13 @@
 // is down; we also notice a member that keeps the connection open but stops
 // talking, and count reconnections so other state can refetch.
 
-import { computed, signal } from "@preact/signals";
+import { computed, effect, signal, untracked } from "@preact/signals";
 import type { DashboardMessage, Rates, Sample, TermSpan } from "../../shared/dashboard.ts";
 import { DASHBOARD_EVENTS_PATH } from "../../shared/dashboard.ts";
 import { observeServerClock } from "./clock.ts";
+import { pageActive } from "./visibility.ts";
 
-export type Link = "connecting" | "live" | "stale" | "lost";
+export type Link = "connecting" | "live" | "stale" | "lost" | "paused";
 
 export const link = signal<Link>("connecting");
 /** Local time of the last message (0 before the first). */
@@ -51,8 +52,20 @@ let reopenTimer: ReturnType<typeof setTimeout> | undefined;
 let reopenDelay = 1000;
 
 export function connectStream(): void {
-  open();
   watchdog ??= setInterval(checkSilence, 500);
+  effect(() => {
+    const active = pageActive.value;
+    // Only visibility drives this effect, not the state open() and pause() touch.
+    untracked(() => (active ? open() : pause()));
+  });
+}
+
+/** A hidden tab lets go of the stream; showing it again reconnects and refetches. */
+function pause(): void {
+  clearTimeout(reopenTimer);
+  source?.close();
+  source = null;
+  link.value = "paused";
 }
 
 function open(): void {
@@ -60,7 +73,7 @@ function open(): void {
   source?.close();
   const es = new EventSource(DASHBOARD_EVENTS_PATH);
   source = es;
-  if (link.value !== "lost") link.value = "connecting";
+  if (link.value !== "lost" && link.value !== "paused") link.value = "connecting";
   es.onopen = () => {
     fresh = true;
   };
