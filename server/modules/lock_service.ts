@@ -50,8 +50,13 @@ export interface AcquireOptions {
 /** The request ended without the lock because its client went away; nobody is left to answer. */
 export class ClientGoneError extends Error {}
 
-/** A waiter looks at the queue again at least this often, whatever its watches say (snapshot installs wake nobody). */
-const RECHECK_MS = 1000;
+/**
+ * A snapshot install replaces the keyspace without events: a waiter checks
+ * this often whether that happened, and looks at the queue again anyway
+ * every RECHECK_MS.
+ */
+const SNAPSHOT_POLL_MS = 500;
+const RECHECK_MS = 10_000;
 
 export class LockService {
   constructor(
@@ -281,10 +286,17 @@ export class LockService {
     }
   }
 
-  /** Resolves when any of the keys changes (or goes), after RECHECK_MS, or on stop. */
+  /** Resolves when any of the keys changes (or goes), the keyspace is replaced, after RECHECK_MS, or on stop. */
   private change(keys: string[], stop: AbortSignal): Promise<void> {
+    const store = this.backend.store;
+    const root = store.root;
+    const until = Date.now() + RECHECK_MS;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done(), RECHECK_MS);
+      const poll = () => {
+        if (store.root !== root || Date.now() >= until) done();
+        else timer = setTimeout(poll, SNAPSHOT_POLL_MS);
+      };
+      let timer = setTimeout(poll, SNAPSHOT_POLL_MS);
       const watchers: { remove(): void }[] = [];
       let finished = false;
       const done = () => {
