@@ -273,8 +273,28 @@ export class EtcdServer {
     return id === this.memberId || this.transport.isActive(id);
   }
 
-  health(): boolean {
-    return this.soft.leader !== "" && !this.stopped;
+  /**
+   * Healthy as etcd 3.4 means it: this member has published itself and a
+   * linearizable read (a read-index round through the leader) succeeds within
+   * a second. So a cluster that lost its quorum reports false.
+   */
+  async health(): Promise<boolean> {
+    if (this.stopped || !this.published || this.soft.leader === "") return false;
+    const ctx = this.nextId();
+    const probe = this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+    const timeout = new Promise<false>((r) => setTimeout(() => r(false), 1000));
+    try {
+      return (await Promise.race([probe.then(() => true), timeout])) === true;
+    } catch {
+      return false;
+    } finally {
+      // A probe that lost the race must not linger until the request timeout.
+      const w = this.readWaiters.get(ctx);
+      if (w) {
+        clearTimeout(w.timer);
+        this.readWaiters.delete(ctx);
+      }
+    }
   }
 
   // ---- membership ----

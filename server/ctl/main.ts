@@ -10,6 +10,7 @@ import { keyCommands } from "./commands/keys.ts";
 import { memberCommand } from "./commands/member.ts";
 import { getV3Command, putCommand } from "./commands/v3.ts";
 import { watchCommands } from "./commands/watch.ts";
+import { snapshotCommand } from "./commands/snapshot.ts";
 import type { FlagSpec } from "./golang/flags.ts";
 import { makeOutput } from "./output/output.ts";
 import { NilNodePanic } from "./output/response.ts";
@@ -78,6 +79,7 @@ function commandsFor(api: "2" | "3"): Command[] {
     byName("exec-watch"),
     memberCommand,
     { ...putCommand, hidden: api === "2" },
+    snapshotCommand,
     HELP_COMMAND,
   ];
 }

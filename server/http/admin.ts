@@ -25,7 +25,7 @@ export interface AdminBackend {
   backup(): Promise<unknown>;
   storeStats(): StoreStats;
   selfCounts(): { recvAppendRequestCnt: number; sendAppendRequestCnt: number; leaderSince: Date };
-  health(): boolean;
+  health(): boolean | Promise<boolean>;
 }
 
 export const versionInfo: VersionInfo = { etcdserver: "2.3.8", etcdcluster: "2.3.0", "etcd-ts": VERSION };
@@ -33,8 +33,8 @@ export const versionInfo: VersionInfo = { etcdserver: "2.3.8", etcdcluster: "2.3
 export function adminRoutes(b: AdminBackend): Hono {
   const app = new Hono();
   app.get("/version", () => jsonResponse(versionInfo));
-  app.get("/health", () => {
-    const ok = b.health();
+  app.get("/health", async () => {
+    const ok = await b.health();
     return jsonResponse({ health: ok ? "true" : "false" }, ok ? 200 : 503);
   });
   // etcd sorts the URLs themselves, which also lists 0.2 clusters in join order.
@@ -44,7 +44,7 @@ export function adminRoutes(b: AdminBackend): Hono {
     if (!l) return textResponse("no leader\n", 503);
     return textResponse(l.peerURLs[0] ?? "");
   });
-  app.get("/v2/members", () => jsonResponse({ members: b.members().map(memberJson) }));
+  app.get("/v2/members", () => jsonResponse({ members: b.members().map(memberJson) }, 200, { "X-Etcd-Cluster-Id": b.clusterId }));
   app.post("/v2/members", async (c) => {
     const urls = await peerUrlsFromBody(c.req.raw);
     if (typeof urls === "string") return jsonResponse({ message: urls }, 400);

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { computeClusterId, computeMemberId } from "../../server/cluster/ids.ts";
 import { agreedLeader, json, Member, stopAll } from "../helpers/cluster.ts";
+import { command } from "../helpers/server.ts";
 import { waitFor } from "../helpers/ports.ts";
 
 // Each etcd-N gets its own loopback address, as the seed's /etc/hosts does.
@@ -38,6 +39,12 @@ const put = (url: string, key: string, value: string) =>
 /** Debian's etcdctl (v2 API) against our members. */
 function etcdctl(endpoint: string, ...args: string[]): string {
   return execFileSync("etcdctl", ["--endpoints", endpoint, ...args], { env: { ...process.env, ETCDCTL_API: "2" }, encoding: "utf8", timeout: 15_000 });
+}
+
+/** Our own `etcd ctl`, as the seed's etcdctl v3 commands. */
+function ctl(cwd: string, ...args: string[]): string {
+  const [cmd, pre] = command("deno");
+  return execFileSync(cmd, [...pre, "ctl", ...args], { cwd, encoding: "utf8", timeout: 30_000, env: { ...process.env, ETCDCTL_API: "3" } });
 }
 
 async function memberAdd(via: number, n: number): Promise<void> {
@@ -146,6 +153,25 @@ Deno.test({
         await Promise.all(full.map((m) => m.healthy()));
         await agreedLeader(full);
         assert.equal((await json(`${client(3)}/v2/keys/during?quorum=true`)).body.node.value, "outage");
+      });
+
+      await t.step("majority failure without data, with a snapshot: snapshot save, wipe all, snapshot restore, start", async () => {
+        const saved = ctl(cwd, "--endpoints", client(3), "snapshot", "save", "snapshot.db");
+        assert.equal(saved, "Snapshot saved at snapshot.db\n");
+        await stopAll(full);
+        for (const n of [1, 2, 3]) wipe(n);
+        for (const n of [1, 2, 3]) {
+          const out = ctl(cwd, "snapshot", "restore", "snapshot.db", "--name", `etcd-${n}`, "--initial-cluster", cluster([1, 2, 3]), "--initial-advertise-peer-urls", peer(n));
+          assert.match(out, new RegExp(`into etcd-${n}\\.etcd as member ${ids[n - 1]} of new cluster`));
+        }
+        for (let i = 0; i < 3; i++) full[i] = track(etcd(cwd, i + 1, [1, 2, 3]));
+        for (const m of full) m.start();
+        await Promise.all(full.map((m) => m.healthy()));
+        assert.equal((await json(`${client(2)}/v2/keys/foo?quorum=true`)).body.node.value, "bar");
+        assert.equal((await json(`${client(1)}/v2/keys/during`)).body.node.value, "outage");
+        const members = (await json(`${client(1)}/v2/members`)).body.members;
+        assert.deepEqual(members.map((m: any) => m.name).sort(), ["etcd-1", "etcd-2", "etcd-3"]);
+        assert.equal((await put(client(3), "restored", "yes")).status, 201);
       });
 
       await t.step("majority failure without data: --force-new-cluster on the survivor, then add the others back", async () => {
