@@ -116,11 +116,11 @@ Deno.test({
           assert.equal(r.status, 200);
           const gap = b.electedAt - a.lastRenewal;
           assert.ok(
-            gap < TTL * 1000 + 1000,
+            gap < TTL * 1000 + 1500,
             `b elected ${gap} ms after a's last renewal (TTL ${TTL}s)`,
           );
           assert.ok(
-            gap > TTL * 1000 - 600,
+            gap > TTL * 1000 - 1000,
             `b elected only ${gap} ms after a's last renewal: a's lease was cut short`,
           );
           assert.deepEqual(await leaderAsSeen(c), [
@@ -144,7 +144,7 @@ Deno.test({
         );
         assert.equal((await cc.elected).status, 200);
         assert.ok(
-          Date.now() - t0 < 1000,
+          Date.now() - t0 < 1500,
           `c took ${Date.now() - t0} ms to follow a step-down`,
         );
       });
@@ -178,7 +178,7 @@ Deno.test({
           assert.equal(r1.status, 200);
           assert.equal(r2.text, r1.text);
           assert.ok(
-            d1.electedAt - cc.lastRenewal < 3000 + 1000,
+            d1.electedAt - cc.lastRenewal < 3000 + 1500,
             "d took longer than c's TTL to take over",
           );
           assert.deepEqual(await leaderAsSeen(c), ["d.example", "d.example"]);

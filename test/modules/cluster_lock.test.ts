@@ -140,7 +140,7 @@ Deno.test({
           const waited = Date.now() - t0;
           assert.equal(next.status, 200);
           assert.ok(
-            waited >= 900 && waited < 3000,
+            waited >= 900 && waited < 3500,
             `handed on after ${waited} ms`,
           );
           for (const m of c.members) {
@@ -195,7 +195,7 @@ Deno.test({
           const after = Date.now() - last;
           assert.equal(r.status, 200);
           assert.ok(
-            after < 2500,
+            after < 3000,
             `handed on ${after} ms after the last renewal`,
           );
           assert.equal(
