@@ -80,6 +80,8 @@ export class LockService {
       : undefined;
     let entry: QueueEntry | undefined;
     let created = false;
+    // Whether our own last write gave the entry its full TTL just now.
+    let renewed = true;
     let keepAlive: ReturnType<typeof setInterval> | undefined;
     try {
       if (opts.signal?.aborted) throw new ClientGoneError();
@@ -96,6 +98,7 @@ export class LockService {
           await this.remove(entry.key);
           entry = first;
           created = false;
+          renewed = false;
         }
       }
       keepAlive = this.keepAlive(entry, opts.ttl);
@@ -112,7 +115,7 @@ export class LockService {
           : new ClientGoneError();
       }
       // The lease runs from acquisition, not from the request (unless that was just now).
-      if (waited) {
+      if (waited || !renewed) {
         await this.refresh(entry.key, opts.ttl).catch((err) => {
           throw isNotFound(err)
             ? removed(entry!, this.backend.store.index)
