@@ -396,29 +396,19 @@ export class EtcdServer {
   private propose(cmd: Command): Promise<unknown> {
     const i = this.nextId();
     const data = encodeCommand({ ...cmd, i });
-    const p = this.wait(this.waiters, i, () => this.raft.propose(data));
-    const w = this.waiters.get(i);
-    // A proposal forwarded to a leader that then died is lost; proposing it
-    // again under the next leader is safe because apply skips a repeated ID.
-    if (w) {
-      w.retry = () => {
-        try {
-          this.raft.propose(data);
-        } catch { /* no leader yet: the next leader change retries again */ }
-      };
-    }
-    return p;
+    return this.wait(this.waiters, i, () => this.raft.propose(data));
   }
 
   private async proposeConf(cc: Omit<ConfChange, "context">, member: V2Member): Promise<void> {
     const i = this.nextId();
     const context = JSON.stringify({ i, member } satisfies ConfContext);
-    const result = await this.wait(this.waiters, i, () => this.raft.proposeConfChange({ ...cc, context }));
+    // Not retried: raft refuses a second pending conf change.
+    const result = await this.wait(this.waiters, i, () => this.raft.proposeConfChange({ ...cc, context }), false);
     if (result instanceof Error) throw result;
   }
 
   /** Registers a waiter under `id`, runs `start`, and times out like etcd ("request timed out"). */
-  private wait<T>(map: Map<string, Waiter>, id: string, start: () => void): Promise<T> {
+  private wait<T>(map: Map<string, Waiter>, id: string, start: () => void, retryable = true): Promise<T> {
     if (this.stopped) return Promise.reject(new EtcdError(Code.RaftInternal, "etcdserver: server stopped", 0));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -426,7 +416,18 @@ export class EtcdServer {
         metrics.proposalsFailed.inc();
         reject(new EtcdError(Code.RaftInternal, "etcdserver: request timed out", 0));
       }, this.requestTimeoutMs);
-      map.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      const w: Waiter = { resolve: resolve as (v: unknown) => void, reject, timer };
+      // A proposal or read-index request forwarded to a leader that then died
+      // is lost; sending it again under the next leader is safe (apply skips a
+      // repeated request ID; a read index is only answered once).
+      if (retryable) {
+        w.retry = () => {
+          try {
+            start();
+          } catch { /* no leader yet: the next leader change retries again */ }
+        };
+      }
+      map.set(id, w);
       const run = () => {
         if (!map.has(id)) return; // timed out while held
         try {
@@ -630,6 +631,7 @@ export class EtcdServer {
     if (ss.leader && !this.published) this.schedulePublish(0);
     if (ss.leader && ss.leader !== prev.leader) {
       for (const w of this.waiters.values()) w.retry?.();
+      for (const w of this.readWaiters.values()) w.retry?.();
     }
     if (ss.leader && this.held.length > 0) {
       const held = this.held;
