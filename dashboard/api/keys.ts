@@ -43,11 +43,18 @@ export interface KeysAnswer {
 /** Writes can wait for an election; give them longer than etcd's own request timeout. */
 const TIMEOUT_MS = 20_000;
 
+/** "" in the page (same origin); tests running outside a browser point it at a member. */
+let origin = "";
+
+export function setApiOrigin(o: string): void {
+  origin = o.replace(/\/$/, "");
+}
+
 export function keysUrl(path: string, query: Record<string, string | number | boolean | undefined> = {}): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== false) q.set(k, String(v));
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
   const qs = q.toString();
-  return `/v2/keys${encodePath(path)}${qs ? `?${qs}` : ""}`;
+  return `${origin}/v2/keys${encodePath(path)}${qs ? `?${qs}` : ""}`;
 }
 
 async function call(method: string, url: string, body?: URLSearchParams): Promise<KeysAnswer> {

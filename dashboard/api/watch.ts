@@ -13,7 +13,7 @@ export interface WatchStatus {
   state: WatchState;
   /** Why it is retrying or failed. */
   message?: string;
-  /** The index the watch will deliver from next. */
+  /** The index the watch will deliver from next, as of this status. */
   nextIndex?: number;
 }
 
@@ -32,8 +32,14 @@ export interface WatchOptions {
 
 const MAX_BACKOFF_MS = 4000;
 
-/** Starts watching; returns the function that stops it. */
-export function watchKeys(path: string, opts: WatchOptions, h: WatchHandlers): () => void {
+export interface Watch {
+  stop(): void;
+  /** The index it would resume from (undefined until the member said where "now" is). */
+  nextIndex(): number | undefined;
+}
+
+/** Starts watching. */
+export function watchKeys(path: string, opts: WatchOptions, h: WatchHandlers): Watch {
   let stopped = false;
   let abort: AbortController | undefined;
   let wake: (() => void) | undefined;
@@ -96,11 +102,15 @@ export function watchKeys(path: string, opts: WatchOptions, h: WatchHandlers): (
   };
   void run();
 
-  return () => {
-    stopped = true;
-    abort?.abort();
-    wake?.();
-    status("stopped");
+  return {
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      abort?.abort();
+      wake?.();
+      status("stopped");
+    },
+    nextIndex: () => next,
   };
 }
 

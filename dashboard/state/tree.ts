@@ -7,7 +7,7 @@
 import { batch, computed, signal } from "@preact/signals";
 import type { V2Event, V2Node } from "../../shared/api.ts";
 import { ErrorCode, EtcdApiError, errorText, getNode } from "../api/keys.ts";
-import { type WatchStatus, watchKeys } from "../api/watch.ts";
+import { type Watch, type WatchStatus, watchKeys } from "../api/watch.ts";
 import { ancestry, isHidden, parentOf, within } from "../lib/paths.ts";
 import { navigate } from "./route.ts";
 
@@ -223,29 +223,28 @@ export async function reloadAll(): Promise<void> {
 const tombstones = new Map<string, number>();
 let queue: V2Event[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
-let stopLive: (() => void) | undefined;
+let live: Watch | undefined;
 let resumeFrom: number | undefined;
 
 /** Follows every change below "/" while the keys view is open. */
 export function startLive(): void {
-  if (stopLive) return;
-  stopLive = watchKeys("/", { recursive: true, fromIndex: resumeFrom }, {
+  if (live) return;
+  live = watchKeys("/", { recursive: true, fromIndex: resumeFrom }, {
     onEvent: (e) => {
       queue.push(e);
       flushTimer ??= setTimeout(flush, 30);
     },
-    onStatus: (s) => {
-      liveStatus.value = s;
-      if (s.nextIndex !== undefined) resumeFrom = s.nextIndex;
-    },
+    onStatus: (s) => (liveStatus.value = s),
     onGap: () => void reloadAll(),
   });
 }
 
+/** Stops following; the next startLive() resumes where this left off. */
 export function endLive(): void {
   flush();
-  stopLive?.();
-  stopLive = undefined;
+  resumeFrom = live?.nextIndex() ?? resumeFrom;
+  live?.stop();
+  live = undefined;
 }
 
 function flush(): void {

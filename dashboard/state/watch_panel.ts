@@ -4,7 +4,7 @@
 
 import { signal } from "@preact/signals";
 import type { V2Event } from "../../shared/api.ts";
-import { type WatchStatus, watchKeys } from "../api/watch.ts";
+import { type Watch, type WatchStatus, watchKeys } from "../api/watch.ts";
 import { normalizePath } from "../lib/paths.ts";
 
 export interface SeenEvent {
@@ -45,7 +45,7 @@ export const watchStatus = signal<WatchStatus>({ state: "stopped" });
 export const entries = signal<Entry[]>([]);
 export const total = signal(0);
 
-let stop: (() => void) | undefined;
+let current: Watch | undefined;
 let seq = 0;
 let pending: Entry[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
@@ -58,7 +58,7 @@ export function startWatch(): void {
   const fromIndex = form.fromIndex.value.trim() && Number.isInteger(from) && from > 0 ? from : undefined;
   const recursive = form.recursive.value;
   active.value = { path, recursive, fromIndex, since: Date.now() };
-  stop = watchKeys(path, { recursive, fromIndex }, {
+  current = watchKeys(path, { recursive, fromIndex }, {
     onEvent: (event) => push({ seq: ++seq, at: Date.now(), event }),
     onStatus: (s) => (watchStatus.value = s),
     onGap: (resumeIndex) => push({ seq: ++seq, at: Date.now(), gap: true, resumeIndex }),
@@ -67,8 +67,8 @@ export function startWatch(): void {
 
 export function stopWatch(): void {
   flush();
-  stop?.();
-  stop = undefined;
+  current?.stop();
+  current = undefined;
   active.value = null;
 }
 
