@@ -34,9 +34,22 @@ const FAVICON = "data:image/svg+xml," + encodeURIComponent(
     `<path d="M9 10h14M9 16h10M9 22h14" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>`,
 );
 
+/** Every stream of every dashboardRoutes() in this process, for closeDashboardStreams(). */
+const streams = new Set<DashboardStream>();
+
+/**
+ * Ends every open dashboard stream. A member that is stopping calls this
+ * before closing its listeners: a listener that waits for open requests to
+ * finish would otherwise wait for the pages (EventSource reconnects later).
+ */
+export function closeDashboardStreams(): void {
+  for (const s of streams) s.close();
+}
+
 export function dashboardRoutes(source: DashboardSource, opts: DashboardOptions = {}): Hono {
   const assets = opts.assets ?? dashboardAssets;
   const stream = new DashboardStream(source, opts.stream);
+  streams.add(stream);
   const app = new Hono();
 
   app.get(DASHBOARD_PATH, (c) => {

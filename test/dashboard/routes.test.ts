@@ -2,7 +2,7 @@
 // source and fixed assets (no member, no esbuild).
 
 import assert from "node:assert/strict";
-import { dashboardRoutes } from "../../server/http/dashboard.ts";
+import { closeDashboardStreams, dashboardRoutes } from "../../server/http/dashboard.ts";
 import { DashboardStream } from "../../server/http/dashboard_stream.ts";
 import type { DashboardAssets } from "../../server/http/dashboard_assets.ts";
 import { FakeSource } from "./fake_source.ts";
@@ -203,4 +203,16 @@ Deno.test("close() ends every stream", async () => {
   stream.close();
   await assert.rejects(sse.next(1000), /ended/);
   assert.equal(src.subscribers.size, 0);
+});
+
+Deno.test("closeDashboardStreams() ends the streams of every dashboard in the process", async () => {
+  const a = dashboardRoutes(new FakeSource(), { assets: fixed, stream: { sampleMs: 60_000 } });
+  const b = dashboardRoutes(new FakeSource(), { assets: fixed, stream: { sampleMs: 60_000 } });
+  const sa = new SseReader((await get(a, "/mod/dashboard/events")).body!);
+  const sb = new SseReader((await get(b, "/mod/dashboard/events")).body!);
+  await sa.next();
+  await sb.next();
+  closeDashboardStreams();
+  await assert.rejects(sa.next(1000), /ended/);
+  await assert.rejects(sb.next(1000), /ended/);
 });
