@@ -66,7 +66,7 @@ export function NodeDetail() {
         </h2>
         {!d.gone && <Actions node={node} />}
       </div>
-      <Meta node={node} />
+      {d.path !== "/" && <Meta node={node} />}
       {node.dir ? <DirChildren path={d.path} /> : editing.value ? <Editor node={node} /> : <ValueView value={node.value ?? ""} />}
     </div>
   );

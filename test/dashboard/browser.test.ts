@@ -232,7 +232,9 @@ Deno.test({
         await page.locator("[data-test=tree] [data-path='/feed/two']", { hasText: "arrived live" }).waitFor();
         await fetch(`${base}/v2/keys/feed/one`, { method: "DELETE" }).then((r) => r.body?.cancel());
         await page.locator("[data-test=tree] [data-path='/feed/one']").waitFor({ state: "detached" });
-        await b.shot("keys-dark-live");
+        await page.emulateMedia({ colorScheme: "dark" });
+        await b.shot("keys-live-dark");
+        await page.emulateMedia({ colorScheme: "light" });
       });
 
       await step("a key that expires leaves the tree and says so", async () => {
