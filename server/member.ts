@@ -6,7 +6,8 @@ import { EtcdServer } from "./cluster/etcd_server.ts";
 import { createClientApp } from "./http/app.ts";
 import { createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
-import { type Listener, serve } from "./runtime/serve.ts";
+import { type Listener, serve, type TlsOptions } from "./runtime/serve.ts";
+import { configurePeerTls, loadPeerClientTls, loadServerTls } from "./runtime/tls.ts";
 import { WalCorruptError } from "./storage/errors.ts";
 import { BootstrapError } from "./cluster/bootstrap.ts";
 
@@ -21,11 +22,12 @@ const WATCH_TIMEOUT_MS = 5 * 60 * 1000;
 
 export async function startMember(config: Config): Promise<RunningMember> {
   const logger = createLogger(config.name, config.logLevel);
-  for (const u of [...config.listenClientUrls, ...config.listenPeerUrls]) {
-    if (u.protocol === "https:") {
-      throw new Error(`${u.href}: TLS listeners are not supported yet; use http:// URLs`);
-    }
-  }
+  // Certificate problems are found here, before anything touches the data dir.
+  const clientTls = loadServerTls(config.clientTls, "client");
+  const peerTls = loadServerTls(config.peerTls, "peer");
+  requireCert(config.listenClientUrls, clientTls, "--cert-file and --key-file");
+  requireCert(config.listenPeerUrls, peerTls, "--peer-cert-file and --peer-key-file");
+  configurePeerTls(loadPeerClientTls(config.peerTls));
   let server: EtcdServer;
   try {
     server = await EtcdServer.start(config, logger);
@@ -51,8 +53,8 @@ export async function startMember(config: Config): Promise<RunningMember> {
   const clientListeners: Listener[] = [];
   const peerListeners: Listener[] = [];
   try {
-    for (const u of config.listenClientUrls) clientListeners.push(await listen(u, clientApp.fetch));
-    for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch));
+    for (const u of config.listenClientUrls) clientListeners.push(await listen(u, clientApp.fetch, clientTls));
+    for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch, peerTls));
   } catch (err) {
     for (const l of [...clientListeners, ...peerListeners]) await l.close();
     await server.stop();
@@ -79,12 +81,18 @@ export async function startMember(config: Config): Promise<RunningMember> {
   };
 }
 
+/** https:// listeners need a certificate (the config checks this too; this keeps startMember safe on its own). */
+function requireCert(urls: URL[], tls: TlsOptions | undefined, flags: string): void {
+  const u = urls.find((u) => u.protocol === "https:");
+  if (u && !tls) throw new Error(`${u.origin}: https listeners need ${flags}`);
+}
+
 // deno-lint-ignore no-explicit-any
-async function listen(u: URL, fetch: (req: Request) => any): Promise<Listener> {
+async function listen(u: URL, fetch: (req: Request) => any, tls: TlsOptions | undefined): Promise<Listener> {
   const hostname = bindHost(u.hostname);
   const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
   try {
-    return await serve({ hostname, port, fetch });
+    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined });
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as Error).name;
     if (code === "EADDRINUSE" || code === "AddrInUse") {

@@ -10,6 +10,7 @@ import { decodeConfChange, encodeConfChange } from "../raft/mod.ts";
 import { type Recovered, Wal, type WalEntry } from "../storage/mod.ts";
 import type { SnapshotMeta } from "./raft_node.ts";
 import { computeClusterId, computeMemberId } from "./ids.ts";
+import { peerFetch } from "../runtime/tls.ts";
 
 /** What the WAL remembers about who this member is. */
 export interface WalMetadata {
@@ -141,7 +142,7 @@ async function joinThroughPeers(config: Config, logger: Logger): Promise<BootPla
   while (Date.now() < deadline) {
     for (const peer of config.peers) {
       try {
-        const res = await fetch(peer.replace(/\/$/, "") + "/join", {
+        const res = await peerFetch(peer.replace(/\/$/, "") + "/join", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body,
@@ -208,7 +209,7 @@ export async function fetchMembers(peerUrls: string[]): Promise<{ clusterId: str
   let last: Error = new Error("no peer URL");
   for (const u of peerUrls) {
     try {
-      const res = await fetch(u.replace(/\/$/, "") + "/members", { signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
+      const res = await peerFetch(u.replace(/\/$/, "") + "/members", { signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
       const members = (await res.json()) as V2Member[];
       return { clusterId: res.headers.get("x-etcd-cluster-id") ?? "", members };

@@ -7,6 +7,7 @@ import type { Message } from "../raft/mod.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
 import { FollowerStats } from "./follower_stats.ts";
+import { peerFetch } from "../runtime/tls.ts";
 
 export const RAFT_PATH = "/raft";
 export const SNAPSHOT_PATH = "/raft/snapshot";
@@ -93,7 +94,7 @@ export class Transport {
     }
     const started = performance.now();
     try {
-      const res = await fetch(url + RAFT_PATH, {
+      const res = await peerFetch(url + RAFT_PATH, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
@@ -140,7 +141,7 @@ export class Transport {
           "X-Server-From": this.selfId,
         };
         if (offset === 0) headers["X-Raft-Message"] = encodeURIComponent(JSON.stringify(head));
-        const res = await fetch(url + SNAPSHOT_PATH + q, {
+        const res = await peerFetch(url + SNAPSHOT_PATH + q, {
           method: "POST",
           headers,
           body: chunk,

@@ -1,6 +1,7 @@
 // The one place that knows which runtime we are on: HTTP listeners use
 // Deno.serve on Deno (much faster than node:http there) and
-// @hono/node-server on Node.
+// @hono/node-server on Node. Deno.serve cannot ask for or verify client
+// certificates, so listeners that require one use node:https on Deno too.
 
 export type FetchHandler = (req: Request, info: { remoteAddr: string }) => Response | Promise<Response>;
 
@@ -30,7 +31,7 @@ const DenoNs: any = (globalThis as any).Deno;
 export const runtimeName: "deno" | "node" = DenoNs?.serve ? "deno" : "node";
 
 export function serve(opts: ServeOptions): Promise<Listener> {
-  return runtimeName === "deno" ? serveDeno(opts) : serveNode(opts);
+  return runtimeName === "deno" && !opts.tls?.ca ? serveDeno(opts) : serveNode(opts);
 }
 
 function serveDeno(opts: ServeOptions): Promise<Listener> {
