@@ -25,6 +25,7 @@ export async function startThree(base: string, port: number): Promise<Cluster> {
   const peer = (i: number) => `http://${ip(i)}:${port + 1}`;
   const client = (i: number) => `http://${ip(i)}:${port}`;
   const initial = [0, 1, 2].map((i) => `m${i}=${peer(i)}`).join(",");
+  const token = `modules-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6)}`;
   const members = [0, 1, 2].map((i) =>
     new Member(
       `m${i}`,
@@ -43,6 +44,10 @@ export async function startThree(base: string, port: number): Promise<Cluster> {
         client(i),
         "--initial-cluster",
         initial,
+        // A token of its own: a cluster of an earlier test on the same
+        // addresses, still shutting down, then has other member IDs.
+        "--initial-cluster-token",
+        token,
         "--heartbeat-interval",
         "50",
         "--election-timeout",
