@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agreedLeader, Member, stopAll } from "../helpers/cluster.ts";
+import { agreedLeader, newCluster, stopAll } from "../helpers/cluster.ts";
 import { startRealEtcd } from "../helpers/etcd_real.ts";
 
 const script = new URL("./node_etcd_scenario.cjs", import.meta.url).pathname;
@@ -23,15 +23,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const cwd = mkdtempSync(join(tmpdir(), "nodeetcd-"));
-    const ip = (i: number) => `127.0.16.${i + 1}`;
-    const initial = [0, 1, 2].map((i) => `n${i}=http://${ip(i)}:2380`).join(",");
-    const ms = [0, 1, 2].map((i) =>
-      new Member(`n${i}`, [
-        "--name", `n${i}`, "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
-        "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
-        "--initial-cluster", initial,
-      ], `http://${ip(i)}:2379`, cwd).start()
-    );
+    const ms = newCluster(cwd, "127.0.16", "n");
+    for (const m of ms) m.start();
     const etcd = await startRealEtcd();
     try {
       await Promise.all(ms.map((m) => m.healthy()));

@@ -7,7 +7,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agreedLeader, Member, stopAll } from "../helpers/cluster.ts";
+import { agreedLeader, newCluster, stopAll } from "../helpers/cluster.ts";
 import { startRealEtcd } from "../helpers/etcd_real.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -28,15 +28,8 @@ Deno.test({
     assert.equal(probe, "", "python3-etcd is installed (apt-get install python3-etcd)");
     assert.ok(existsSync(PYTHON));
     const cwd = mkdtempSync(join(tmpdir(), "pyetcd-"));
-    const ip = (i: number) => `127.0.15.${i + 1}`;
-    const initial = [0, 1, 2].map((i) => `p${i}=http://${ip(i)}:2380`).join(",");
-    const ms = [0, 1, 2].map((i) =>
-      new Member(`p${i}`, [
-        "--name", `p${i}`, "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
-        "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
-        "--initial-cluster", initial,
-      ], `http://${ip(i)}:2379`, cwd).start()
-    );
+    const ms = newCluster(cwd, "127.0.15", "p");
+    for (const m of ms) m.start();
     const etcd = await startRealEtcd();
     try {
       await Promise.all(ms.map((m) => m.healthy()));

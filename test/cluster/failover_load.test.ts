@@ -7,20 +7,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agreedLeader, json, Member, stopAll } from "../helpers/cluster.ts";
+import { agreedLeader, json, Member, newCluster, stopAll } from "../helpers/cluster.ts";
 import { waitFor } from "../helpers/ports.ts";
 
 function three(cwd: string, base: string, extra: string[] = []): Member[] {
-  const ip = (i: number) => `${base}.${i + 1}`;
-  const initial = [0, 1, 2].map((i) => `m${i}=http://${ip(i)}:2380`).join(",");
-  return [0, 1, 2].map((i) =>
-    new Member(`m${i}`, [
-      "--name", `m${i}`, "--data-dir", `m${i}.etcd`,
-      "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
-      "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
-      "--initial-cluster", initial, "--heartbeat-interval", "50", "--election-timeout", "500", ...extra,
-    ], `http://${ip(i)}:2379`, cwd)
-  );
+  return newCluster(cwd, base, "m", ["--heartbeat-interval", "50", "--election-timeout", "500", ...extra]);
 }
 
 async function leaderMember(ms: Member[]): Promise<Member> {

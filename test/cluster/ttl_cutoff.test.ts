@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agreedLeader, json, Member, stopAll } from "../helpers/cluster.ts";
+import { agreedLeader, json, newCluster, stopAll } from "../helpers/cluster.ts";
 import { waitFor } from "../helpers/ports.ts";
 
 Deno.test({
@@ -14,15 +14,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const cwd = mkdtempSync(join(tmpdir(), "ttlcut-"));
-    const ip = (i: number) => `127.0.11.${i + 1}`;
-    const initial = [0, 1, 2].map((i) => `t${i}=http://${ip(i)}:2380`).join(",");
-    const ms = [0, 1, 2].map((i) =>
-      new Member(`t${i}`, [
-        "--name", `t${i}`, "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
-        "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
-        "--initial-cluster", initial, "--heartbeat-interval", "50", "--election-timeout", "500",
-      ], `http://${ip(i)}:2379`, cwd).start()
-    );
+    const ms = newCluster(cwd, "127.0.11", "t", ["--heartbeat-interval", "50", "--election-timeout", "500"]);
+    for (const m of ms) m.start();
     try {
       await Promise.all(ms.map((m) => m.healthy()));
       const id = await agreedLeader(ms);

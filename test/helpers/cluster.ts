@@ -61,6 +61,25 @@ export class Member {
   }
 }
 
+/**
+ * `size` members founding one cluster with etcd 2.x flags, member i on
+ * `${ipBase}.${i + 1}` (client :2379, peer :2380), named `${prefix}${i}`;
+ * not started.
+ */
+export function newCluster(cwd: string, ipBase: string, prefix: string, extra: string[] = [], size = 3): Member[] {
+  const ip = (i: number) => `${ipBase}.${i + 1}`;
+  const ids = Array.from({ length: size }, (_, i) => i);
+  const initial = ids.map((i) => `${prefix}${i}=http://${ip(i)}:2380`).join(",");
+  return ids.map((i) =>
+    new Member(`${prefix}${i}`, [
+      "--name", `${prefix}${i}`, "--data-dir", `${prefix}${i}.etcd`,
+      "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
+      "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
+      "--initial-cluster", initial, ...extra,
+    ], `http://${ip(i)}:2379`, cwd)
+  );
+}
+
 export async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any; text: string }> {
   const r = await fetch(url, { ...init, signal: AbortSignal.timeout(8000) });
   const text = await r.text();
