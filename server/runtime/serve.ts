@@ -65,6 +65,9 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   // not node's bare 431.
   // deno-lint-ignore no-explicit-any
   const extra: any = { serverOptions: { maxHeaderSize: 128 * 1024 } };
+  // On Deno this path serves only listeners that require client certificates;
+  // hono's replacement Response class must not leak into Deno.serve handlers.
+  if (runtimeName === "deno") extra.overrideGlobalObjects = false;
   if (opts.tls) {
     const https = await import("node:https");
     extra.createServer = https.createServer;
