@@ -2,7 +2,8 @@
 // runtimes' outgoing peer requests are used) where members authenticate each
 // other with peer certificates, one of them configured with etcd 0.2's
 // -peer-*-file flags. A member whose certificate comes from another CA can
-// neither join nor deliver raft messages.
+// neither join nor deliver raft messages; one with a certificate from the
+// right CA joins later (Node) and catches up.
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -107,6 +108,41 @@ Deno.test({
           const r = await request(`${clientUrl(1)}/v2/keys/after`, trust, { method: "PUT", body: "value=1" }).catch(() => null);
           return r?.status === 201;
         }, { timeoutMs: 10_000, intervalMs: 200, what: "a write after the refused join" });
+        const gone = await request(`${clientUrl(0)}/v2/members/${JSON.parse(added.body).id}`, trust, { method: "DELETE" });
+        assert.equal(gone.status, 204, gone.body);
+      });
+
+      await t.step("a member with a CA-signed certificate joins and catches up", async () => {
+        for (let i = 0; i < 60; i++) {
+          const r = await request(`${clientUrl(i % 3)}/v2/keys/fill/${i % 7}`, trust, { method: "PUT", body: `value=${i}` });
+          assert.ok(r.status === 200 || r.status === 201, r.body);
+        }
+        const host = "127.0.0.27";
+        const [cp, pp] = [await freePort(host), await freePort(host)];
+        const ePeer = `https://${host}:${pp}`;
+        const eClient = `https://${host}:${cp}`;
+        const added = await request(`${clientUrl(1)}/v2/members`, trust, {
+          method: "POST",
+          body: JSON.stringify({ peerURLs: [ePeer] }),
+          headers: { "content-type": "application/json" },
+        });
+        assert.equal(added.status, 201, added.body);
+        const e = startMember("node", [
+          "--name", "e", "--data-dir", join(c.dir, "e"),
+          "--cert-file", c.server, "--key-file", c.serverKey,
+          "--peer-cert-file", c.peer, "--peer-key-file", c.peerKey,
+          "--peer-client-cert-auth", "--peer-trusted-ca-file", c.ca,
+          "--listen-client-urls", eClient, "--advertise-client-urls", eClient,
+          "--listen-peer-urls", ePeer, "--initial-advertise-peer-urls", ePeer,
+          "--initial-cluster", `${cluster},e=${ePeer}`, "--initial-cluster-state", "existing",
+          "--initial-cluster-token", "tls-peers",
+        ]);
+        members.push(e);
+        await waitHealthy(e, eClient, trust);
+        await waitFor(async () => {
+          const r = await request(`${eClient}/v2/keys/fill/6`, trust).catch(() => null);
+          return r?.status === 200 && JSON.parse(r.body).node.value === "55";
+        }, { timeoutMs: 10_000, intervalMs: 100, what: "the new member to catch up" });
       });
     } finally {
       await Promise.all(members.map((m) => m.stop()));
