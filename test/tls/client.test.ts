@@ -10,13 +10,10 @@ import type { Runtime } from "../helpers/server.ts";
 import { ETCDCTL_BIN, ETCDCTL_MISSING, runEtcdctl, runOurs } from "../ctl/helpers.ts";
 import { existsSync } from "node:fs";
 import { makeCerts } from "./certs.ts";
-import { curl, request, startMember, waitHealthy } from "./proc.ts";
+import { curl, REFUSED, request, startMember, waitHealthy } from "./proc.ts";
 
 const HOSTS: Record<Runtime, string> = { deno: "127.0.0.22", node: "127.0.0.23" };
 
-// A handshake refused for want of a client certificate: TLS 1.3 reports the
-// server's alert on the first read, TLS 1.2 during the handshake.
-const REFUSED = /alert (certificate required|bad certificate|handshake failure)|Empty reply|unexpected eof|Connection reset/i;
 
 for (const runtime of ["deno", "node"] as Runtime[]) {
   Deno.test({

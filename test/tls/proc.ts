@@ -88,6 +88,11 @@ export async function waitHealthy(m: Member, url: string, files: ClientFiles, ti
   }, { timeoutMs, intervalMs: 100, what: `healthy member at ${url}` });
 }
 
+// How curl reports a handshake the server refused: TLS 1.3 reports the
+// server's alert on the first read (or, from Deno's node:https server,
+// sometimes just a closed or reset connection), TLS 1.2 during the handshake.
+export const REFUSED = /alert (certificate required|bad certificate|unknown ca|handshake failure)|Empty reply|unexpected eof|Connection reset/i;
+
 export interface CurlRun {
   code: number;
   stdout: string;
