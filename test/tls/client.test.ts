@@ -75,6 +75,13 @@ for (const runtime of ["deno", "node"] as Runtime[]) {
             const refused = curl("--cacert", c.ca, `${url}/v2/keys/foo`);
             assert.notEqual(refused.code, 0);
             assert.match(refused.stderr, REFUSED);
+            // A long-poll watch through the client-certificate listener (node:https on Deno too).
+            const mine = { ca: c.ca, cert: c.client, key: c.clientKey };
+            const watch = request(`${url}/v2/keys/watched?wait=true`, mine);
+            await new Promise((r) => setTimeout(r, 200));
+            await request(`${url}/v2/keys/watched`, mine, { method: "PUT", body: "value=seen" });
+            const event = JSON.parse((await watch).body);
+            assert.equal(event.node.value, "seen");
             const files = ["--endpoints", url, "--ca-file", c.ca, "--cert-file", c.client, "--key-file", c.clientKey];
             const set = await runOurs([...files, "set", "/tls/ours", "1"], { timeoutMs: 10_000 });
             assert.equal(set.code, 0, set.stderr);
