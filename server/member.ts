@@ -4,6 +4,7 @@ import process from "node:process";
 import type { Config } from "./config/types.ts";
 import { EtcdServer } from "./cluster/etcd_server.ts";
 import { createClientApp } from "./http/app.ts";
+import { closeDashboardStreams } from "./http/dashboard.ts";
 import { createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
 import { type Listener, serve, type TlsOptions } from "./runtime/serve.ts";
@@ -71,6 +72,8 @@ export async function startMember(config: Config): Promise<RunningMember> {
     peerListeners,
     async stop(reason: string) {
       logger.info(`stopping: ${reason}`);
+      // Open dashboard streams would hold Deno's listener shutdown up.
+      closeDashboardStreams();
       await Promise.race([
         Promise.all([...clientListeners, ...peerListeners].map((l) => l.close())),
         new Promise((r) => setTimeout(r, 2000)),

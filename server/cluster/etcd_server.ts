@@ -29,6 +29,7 @@ import { computeMemberId } from "./ids.ts";
 import { machineValue, Membership } from "./membership.ts";
 import { RaftNode, type SnapshotMeta } from "./raft_node.ts";
 import { TermHistory } from "./term_history.ts";
+import { peerFetch } from "../runtime/tls.ts";
 import { type Backup, makeBackup } from "./backup.ts";
 import { Gauge, metrics } from "../metrics.ts";
 import { Transport } from "./transport.ts";
@@ -685,7 +686,7 @@ export class EtcdServer {
       for (const m of this.membership.list()) {
         if (m.id === this.memberId) continue;
         try {
-          const res = await fetch(m.peerURLs[0] + "/members/update", {
+          const res = await peerFetch(m.peerURLs[0] + "/members/update", {
             method: "POST",
             headers: { "Content-Type": "application/json", "X-Etcd-Cluster-Id": this.clusterId },
             body: JSON.stringify({ id: this.memberId, peerURLs: want }),
