@@ -7,6 +7,7 @@ import {
   type ConfChange,
   type ConfState,
   type Entry,
+  type HardState,
   type Message,
   MemoryStorage,
   RawNode,
@@ -74,6 +75,8 @@ export class RaftNode {
   private processing = false;
   private again = false;
   private stopped = false;
+  /** A hard state whose only change was the commit index, not yet written. */
+  private lazyHardState: HardState | undefined;
 
   constructor(private readonly opts: RaftNodeOptions) {
     const rec = opts.recovered;
@@ -121,11 +124,15 @@ export class RaftNode {
     this.kick();
   }
 
-  /** Stops ticking and waits for the Ready in progress. */
+  /** Stops ticking, waits for the Ready in progress, and writes a pending commit index (a clean restart starts where it stopped). */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     while (this.processing) await new Promise((r) => setTimeout(r, 2));
+    if (this.lazyHardState) {
+      await this.opts.wal.append([], this.lazyHardState);
+      this.lazyHardState = undefined;
+    }
   }
 
   propose(data: string): void {
@@ -206,9 +213,16 @@ export class RaftNode {
       this.storage.applySnapshot(s);
       hooks.restore(s);
     }
-    if (rd.entries.length > 0 || rd.hardState) {
+    if (rd.entries.length === 0 && rd.hardState && !rd.mustSync) {
+      // Only the commit index moved: nothing to fsync for (a lower commit
+      // after a crash is safe; raft re-learns it). It rides along with the
+      // next write that must be durable anyway.
+      this.lazyHardState = rd.hardState;
+      this.storage.setHardState(rd.hardState);
+    } else if (rd.entries.length > 0 || rd.hardState) {
       const started = performance.now();
-      await wal.append(rd.entries, rd.hardState);
+      await wal.append(rd.entries, rd.hardState ?? this.lazyHardState);
+      this.lazyHardState = undefined;
       const took = performance.now() - started;
       metrics.fsync.observe(took / 1000);
       if (took > 1000) this.opts.logger.warn(`slow fdatasync: appending ${rd.entries.length} entries took ${took.toFixed(0)} ms`);
