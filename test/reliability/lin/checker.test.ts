@@ -136,3 +136,17 @@ Deno.test("randomized: simulated registers pass; the same histories with one rea
     assert.equal(check(h).ok, false, `seed ${seed} corrupted`);
   }
 });
+
+Deno.test("performance: many unknown writes nobody observed do not blow the search up", () => {
+  const h = simulated(11, 2000, 5, 0.3);
+  const t0 = performance.now();
+  const res = check(h);
+  const ms = performance.now() - t0;
+  assert.ok(res.ok);
+  assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+});
+
+Deno.test("an unobserved unknown write may still be needed to explain a failed CAS", () => {
+  // The failed CAS (expecting "a") is only explained if the unknown write "u" took effect before it.
+  assert.ok(check([w(0, 0, 1, "a"), w(1, 2, 3, "u", "unknown"), cas(2, 4, 5, "a", "c", "fail")]).ok);
+});
