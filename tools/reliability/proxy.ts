@@ -36,6 +36,8 @@ export class PeerProxy {
   private servers: net.Server[] = [];
   /** Member id (hex, as in x-server-from) -> name. */
   private names = new Map<string, string>();
+  /** What the rules did, per link ("r0>r1 cut"), for reports. */
+  readonly effects: Record<string, number> = {};
 
   constructor(private readonly targets: Target[]) {}
 
@@ -91,6 +93,8 @@ export class PeerProxy {
     let down = Promise.resolve();
     const forward = (chain: Promise<void>, dst: net.Socket, data: Uint8Array): Promise<void> => {
       const r = this.rule(c);
+      const what = r.cut ? "cut" : r.drop ? "dropped" : r.delayMs ? "delayed" : "";
+      if (what) this.effects[`${c.from ?? "?"}>${c.to} ${what}`] = (this.effects[`${c.from ?? "?"}>${c.to} ${what}`] ?? 0) + 1;
       if (r.cut) {
         this.close(c);
         return chain;

@@ -3,11 +3,12 @@
 //
 //   deno run -A tools/reliability/run.ts --seeds 5 --duration 30 [--first-seed 1]
 //     [--clients 8] [--faults kill-random,kill-leader,stop-leader,...] [--no-proxy] [--verbose]
+//     [--dump DIR]   (writes DIR/history-<seed>.json)
 //
 // Exits 1 if any run shows an anomaly.
 
 import { parseArgs } from "node:util";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agreedLeader, json, Member, stopAll } from "../../test/helpers/cluster.ts";
@@ -27,6 +28,8 @@ export interface RunOptions {
   /** Loopback addresses `${ipBase}.1` to `.3`. */
   ipBase: string;
   log?: (line: string) => void;
+  /** Write the recorded history here as JSON (unknown completions as null). */
+  dumpPath?: string;
 }
 
 export interface RunReport {
@@ -69,12 +72,14 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     proxy?.learn((await json(`${members[0].clientUrl}/v2/members`)).body.members);
     const workload = new Workload({ urls: members.map((m) => m.clientUrl), keys, clients: opts.clients, timeoutMs: 3000, rng: new Rng(opts.seed * 2 + 1) });
     const faults = opts.faults.filter((f) => proxy || !PROXY_FAULTS.includes(f));
-    const nemesis = new Nemesis({ members, rng: new Rng(opts.seed * 2), faults, gapMs: [500, 2000], holdMs: [500, 3000], proxy, log: opts.log });
+    const nemesis = new Nemesis({ members, rng: new Rng(opts.seed * 2), faults, gapMs: [500, 2000], holdMs: [500, 5000], proxy, log: opts.log });
     workload.start();
     if (faults.length > 0) nemesis.start();
     await new Promise((r) => setTimeout(r, opts.durationMs));
     await nemesis.stop();
     await workload.stop();
+    if (proxy) opts.log?.(`proxy: ${JSON.stringify(proxy.effects)}`);
+    if (opts.dumpPath) writeFileSync(opts.dumpPath, JSON.stringify(workload.history));
     const result = check(workload.history, { budget: 20_000_000 });
     return {
       seed: opts.seed,
@@ -120,6 +125,7 @@ if (import.meta.main) {
       "no-proxy": { type: "boolean", default: false },
       "ip-base": { type: "string", default: "127.0.47" },
       verbose: { type: "boolean", default: false },
+      dump: { type: "string" },
     },
   });
   const proxy = !values["no-proxy"];
@@ -134,6 +140,7 @@ if (import.meta.main) {
       faults,
       proxy,
       ipBase: values["ip-base"]!,
+      dumpPath: values.dump ? join(values.dump, `history-${seed}.json`) : undefined,
       log: values.verbose ? (l) => console.log(`  [${seed}] ${l}`) : undefined,
     });
     console.log(formatReport(r));
