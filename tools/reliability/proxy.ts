@@ -13,7 +13,7 @@ export interface LinkRule {
   delayMs?: number;
 }
 
-interface Target {
+export interface Target {
   name: string;
   listenHost: string;
   listenPort: number;
@@ -43,7 +43,7 @@ export class PeerProxy {
 
   async start(): Promise<void> {
     for (const t of this.targets) {
-      const server = net.createServer((socket) => this.accept(t, socket));
+      const server = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(t, socket));
       await new Promise<void>((res, rej) => {
         server.once("error", rej);
         server.listen(t.listenPort, t.listenHost, () => res());
@@ -83,7 +83,7 @@ export class PeerProxy {
   }
 
   private accept(t: Target, client: net.Socket): void {
-    const upstream = net.connect(t.upstreamPort, t.upstreamHost);
+    const upstream = net.connect({ port: t.upstreamPort, host: t.upstreamHost, allowHalfOpen: true });
     const c: Conn = { from: null, to: t.name, client, upstream, tainted: false };
     this.conns.add(c);
     let head = "";
@@ -120,9 +120,13 @@ export class PeerProxy {
     upstream.on("data", (data: Uint8Array) => {
       down = forward(down, client, data);
     });
-    const end = () => this.close(c);
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
+    // An end is passed on after the bytes before it (which may be delayed).
+    client.on("end", () => (up = up.then(() => void upstream.end())));
+    upstream.on("end", () => (down = down.then(() => void client.end())));
+    const closed = () => void Promise.all([up, down]).then(() => this.close(c));
+    const failed = () => this.close(c);
+    client.on("error", failed).on("close", closed);
+    upstream.on("error", failed).on("close", closed);
   }
 
   private close(c: Conn): void {
