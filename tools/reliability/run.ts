@@ -28,6 +28,9 @@ export interface RunOptions {
   /** Loopback addresses `${ipBase}.1` to `.3`. */
   ipBase: string;
   log?: (line: string) => void;
+  /** Pause between faults and how long each lasts, in ms (defaults [500, 2000] and [500, 5000]). */
+  gapMs?: [number, number];
+  holdMs?: [number, number];
   /** Write the recorded history here as JSON (unknown completions as null). */
   dumpPath?: string;
 }
@@ -72,7 +75,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     proxy?.learn((await json(`${members[0].clientUrl}/v2/members`)).body.members);
     const workload = new Workload({ urls: members.map((m) => m.clientUrl), keys, clients: opts.clients, timeoutMs: 3000, rng: new Rng(opts.seed * 2 + 1) });
     const faults = opts.faults.filter((f) => proxy || !PROXY_FAULTS.includes(f));
-    const nemesis = new Nemesis({ members, rng: new Rng(opts.seed * 2), faults, gapMs: [500, 2000], holdMs: [500, 5000], proxy, log: opts.log });
+    const nemesis = new Nemesis({ members, rng: new Rng(opts.seed * 2), faults, gapMs: opts.gapMs ?? [500, 2000], holdMs: opts.holdMs ?? [500, 5000], proxy, log: opts.log });
     workload.start();
     if (faults.length > 0) nemesis.start();
     await new Promise((r) => setTimeout(r, opts.durationMs));
