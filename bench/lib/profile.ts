@@ -3,13 +3,15 @@
 // drives it with wrk, stops it, and prints the top self-time functions.
 // Deno 2.9 has no --cpu-prof, hence Node.
 //
-//   npx deno run -A bench/lib/profile.ts [get|put] [seconds]
+//   npx deno run -A bench/lib/profile.ts [get|put|put3] [seconds]
+//
+// put3 starts three members and profiles the leader while wrk PUTs to it.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import process from "node:process";
-import { killAll, planMembers, spawnCluster, stopCluster, waitReady } from "./members.ts";
+import { findLeader, killAll, planMembers, spawnCluster, stopCluster, waitReady } from "./members.ts";
 import { luaScript, runWrk } from "./wrk.ts";
 
 interface ProfileNode {
@@ -45,10 +47,13 @@ async function main(): Promise<void> {
     const script = path.join(dir, "etcd.mjs");
     fs.copyFileSync(path.join(root, "dist/etcd.js"), script);
     const launcher = { system: "ours" as const, command: "node", prefix: ["--cpu-prof", `--cpu-prof-dir=${dir}`, script] };
-    const members = spawnCluster(launcher, planMembers(1), { heartbeatMs: 100, electionMs: 1000 }, dir);
+    const members = spawnCluster(launcher, planMembers(workload === "put3" ? 3 : 1), { heartbeatMs: 100, electionMs: 1000 }, dir);
+    let leaderPid = 0;
     try {
-      await waitReady(members[0], 30_000);
-      const base = members[0].clientUrl;
+      await Promise.all(members.map((m) => waitReady(m, 30_000)));
+      const leader = await findLeader(members, 30_000);
+      leaderPid = leader.child.pid ?? 0;
+      const base = leader.clientUrl;
       await fetch(`${base}/v2/keys/bench/get`, { method: "PUT", body: new URLSearchParams({ value: "v".repeat(64) }) }).then((r) => r.text());
       const r = workload === "get"
         ? await runWrk({ url: `${base}/v2/keys/bench/get`, connections: 64, threads: 2, durationS: seconds })
@@ -57,10 +62,16 @@ async function main(): Promise<void> {
     } finally {
       await stopCluster(members);
     }
-    const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    // Node names profiles CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile.
+    const file = fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile") && f.includes(`.${leaderPid}.`));
     if (!file) throw new Error("no .cpuprofile written (did the server exit cleanly on SIGTERM?)");
     const profile = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8")) as Profile;
     console.log(topSelf(profile, 25).join("\n"));
+    // For put3, the followers' top lines too: are they the busy ones?
+    for (const other of fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && f !== file)) {
+      const p = JSON.parse(fs.readFileSync(path.join(dir, other), "utf8")) as Profile;
+      console.log(`follower ${other}:\n${topSelf(p, 6).join("\n")}`);
+    }
   } finally {
     killAll();
     fs.rmSync(dir, { recursive: true, force: true });
