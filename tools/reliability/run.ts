@@ -31,6 +31,9 @@ export interface RunOptions {
   /** Pause between faults and how long each lasts, in ms (defaults [500, 2000] and [500, 5000]). */
   gapMs?: [number, number];
   holdMs?: [number, number];
+  /** Keep going past durationMs (up to maxDurationMs) until this many faults were injected. */
+  minFaults?: number;
+  maxDurationMs?: number;
   /** Write the recorded history here as JSON (unknown completions as null). */
   dumpPath?: string;
 }
@@ -78,7 +81,10 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     const nemesis = new Nemesis({ members, rng: new Rng(opts.seed * 2), faults, gapMs: opts.gapMs ?? [500, 2000], holdMs: opts.holdMs ?? [500, 5000], proxy, log: opts.log });
     workload.start();
     if (faults.length > 0) nemesis.start();
-    await new Promise((r) => setTimeout(r, opts.durationMs));
+    const t0 = performance.now();
+    await sleep(opts.durationMs);
+    const total = () => Object.values(nemesis.injected).reduce((n, v) => n + v, 0);
+    while (faults.length > 0 && total() < (opts.minFaults ?? 0) && performance.now() - t0 < (opts.maxDurationMs ?? opts.durationMs)) await sleep(200);
     await nemesis.stop();
     await workload.stop();
     if (proxy) opts.log?.(`proxy: ${JSON.stringify(proxy.effects)}`);
@@ -97,6 +103,10 @@ export async function runOnce(opts: RunOptions): Promise<RunReport> {
     await proxy?.stop();
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 export function formatReport(r: RunReport): string {
