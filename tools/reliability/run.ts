@@ -3,7 +3,7 @@
 //
 //   deno run -A tools/reliability/run.ts --seeds 5 --duration 30 [--first-seed 1]
 //     [--clients 8] [--faults kill-random,kill-leader,stop-leader,...] [--no-proxy] [--verbose]
-//     [--dump DIR]   (writes DIR/history-<seed>.json)
+//     [--runtime deno|node] [--ip-base 127.0.47] [--dump DIR]   (writes DIR/history-<seed>.json)
 //
 // Exits 1 if any run shows an anomaly.
 
@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agreedLeader, json, Member, stopAll } from "../../test/helpers/cluster.ts";
+import type { Runtime } from "../../test/helpers/server.ts";
 import { check, describe, type KeyResult } from "../../test/reliability/lin/checker.ts";
 import { tally, Workload } from "./clients.ts";
 import { type Fault, Nemesis } from "./nemesis.ts";
@@ -27,6 +28,8 @@ export interface RunOptions {
   proxy: boolean;
   /** Loopback addresses `${ipBase}.1` to `.3`. */
   ipBase: string;
+  /** deno (server/main.ts, the default) or node (the dist/etcd.js bundle); ETCD_TEST_BINARY overrides both. */
+  runtime?: Runtime;
   log?: (line: string) => void;
   /** Pause between faults and how long each lasts, in ms (defaults [500, 2000] and [500, 5000]). */
   gapMs?: [number, number];
@@ -51,7 +54,7 @@ const PROXY_FAULTS: Fault[] = ["partition-leader", "partition-random", "one-way"
 const PROCESS_FAULTS: Fault[] = ["kill-random", "kill-leader", "stop-leader"];
 
 /** Members on `${ipBase}.1..3` listening for peers on :2380 and advertising :2390 (the proxy) when proxied. */
-function cluster(cwd: string, ipBase: string, proxied: boolean): Member[] {
+function cluster(cwd: string, ipBase: string, proxied: boolean, runtime: Runtime): Member[] {
   const ip = (i: number) => `${ipBase}.${i + 1}`;
   const peerPort = proxied ? 2390 : 2380;
   const initial = [0, 1, 2].map((i) => `r${i}=http://${ip(i)}:${peerPort}`).join(",");
@@ -61,13 +64,13 @@ function cluster(cwd: string, ipBase: string, proxied: boolean): Member[] {
       "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:${peerPort}`,
       "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
       "--initial-cluster", initial, "--heartbeat-interval", "50", "--election-timeout", "500",
-    ], `http://${ip(i)}:2379`, cwd)
+    ], `http://${ip(i)}:2379`, cwd, runtime)
   );
 }
 
 export async function runOnce(opts: RunOptions): Promise<RunReport> {
   const cwd = mkdtempSync(join(tmpdir(), "reliability-"));
-  const members = cluster(cwd, opts.ipBase, opts.proxy);
+  const members = cluster(cwd, opts.ipBase, opts.proxy, opts.runtime ?? "deno");
   const proxy = opts.proxy ? new PeerProxy(proxyTargets(opts.ipBase, members.map((m) => m.name))) : undefined;
   const keys = ["rel/a", "rel/b", "rel/c"];
   try {
@@ -138,6 +141,7 @@ if (import.meta.main) {
       "no-proxy": { type: "boolean", default: false },
       "ip-base": { type: "string", default: "127.0.47" },
       verbose: { type: "boolean", default: false },
+      runtime: { type: "string", default: "deno" },
       dump: { type: "string" },
     },
   });
@@ -153,6 +157,7 @@ if (import.meta.main) {
       faults,
       proxy,
       ipBase: values["ip-base"]!,
+      runtime: values.runtime as Runtime,
       dumpPath: values.dump ? join(values.dump, `history-${seed}.json`) : undefined,
       log: values.verbose ? (l) => console.log(`  [${seed}] ${l}`) : undefined,
     });
