@@ -118,7 +118,7 @@ export function formatReport(r: RunReport): string {
   lines.push(`  faults: ${Object.entries(r.faults).sort().map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   for (const k of r.keys) {
     if (k.ok) continue;
-    lines.push(`  key ${k.key}: ${k.gaveUp ? "search gave up" : "NOT linearizable"} (${k.ops} ops)`);
+    lines.push(`  key ${k.key}: ${k.gaveUp ? "search gave up" : k.unconfirmed ? "NOT linearizable (unconfirmed: found without unobserved unknown writes)" : "NOT linearizable"} (${k.ops} ops)`);
     const ce = k.counterexample;
     if (ce) {
       lines.push(`    smallest failing prefix: ${ce.prefixOps} ops; cannot place: ${describe(ce.failing)}`);

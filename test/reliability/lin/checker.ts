@@ -36,6 +36,12 @@ export interface KeyResult {
   /** Set when the search gave up (budget exhausted): neither proven nor refuted. */
   gaveUp?: boolean;
   ops: number;
+  /**
+   * Set when the failure was found only with unknown writes nobody observed
+   * left out (the search with them gave up). Such writes can matter only to
+   * explain a failed CAS, so a human should look at those in the counterexample.
+   */
+  unconfirmed?: boolean;
   /** On failure: the smallest failing prefix of this key's history. */
   counterexample?: Counterexample;
 }
@@ -79,33 +85,39 @@ export function check(history: Op[], opts: CheckOptions = {}): CheckResult {
 export function checkKey(key: string, ops: Op[], opts: CheckOptions = {}): KeyResult {
   const initial = opts.initial ?? null;
   const budget = opts.budget ?? 5_000_000;
-  const relevant = ops.filter(constrains);
-  // Fast path: without the unknown writes nobody observed, whose every
-  // subset would otherwise be tried. Dropping them can only make the search
-  // stricter, so a pass is final and a failure is confirmed on everything.
+  const relevant = withObservedWritesDone(ops.filter(constrains));
+  // First without the unknown writes nobody observed, whose every subset
+  // would otherwise be tried. Dropping them can only make the search
+  // stricter, so a pass is final; a failure is confirmed on everything when
+  // that search finishes within the budget.
   const pruned = withoutUnobserved(relevant);
-  if (pruned.length < relevant.length && search(pruned, initial, budget).verdict === "ok") return { key, ok: true, ops: ops.length };
-  const full = search(relevant, initial, budget);
+  const fast = search(pruned, initial, budget);
+  if (fast.verdict === "ok") return { key, ok: true, ops: ops.length };
+  const full = pruned.length < relevant.length ? search(relevant, initial, budget) : fast;
   if (full.verdict === "ok") return { key, ok: true, ops: ops.length };
-  if (full.verdict === "gaveUp") return { key, ok: false, gaveUp: true, ops: ops.length };
-  // Linearizability is prefix-closed, so the smallest failing prefix (cut at
-  // the k-th completion) can be found by bisection.
-  const done = relevant.filter((o) => o.outcome !== "unknown").sort((a, b) => a.ret - b.ret);
+  if (full.verdict === "gaveUp" && fast.verdict === "gaveUp") return { key, ok: false, gaveUp: true, ops: ops.length };
+  const basis = full.verdict === "fail" ? relevant : pruned;
+  const unconfirmed = basis !== relevant;
+  const done = basis.filter((o) => o.outcome !== "unknown").sort((a, b) => a.ret - b.ret);
   let lo = 1, hi = done.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (search(prefix(relevant, done[mid - 1].ret), initial, budget).verdict === "fail") hi = mid;
+    if (search(prefix(basis, done[mid - 1].ret), initial, budget).verdict === "fail") hi = mid;
     else lo = mid + 1;
   }
-  const pre = prefix(relevant, done[lo - 1].ret);
+  const pre = prefix(basis, done[lo - 1].ret);
   const best = search(pre, initial, budget);
   const failing = done[lo - 1];
   const before = pre.filter((o) => o.outcome !== "unknown" && o.ret < failing.call).sort((a, b) => a.ret - b.ret).slice(-3);
   const concurrent = pre.filter((o) => o !== failing && (o.outcome === "unknown" || o.ret >= failing.call) && o.call <= failing.ret);
-  const involved = [...before, ...concurrent, failing].sort((a, b) => a.call - b.call);
+  // Where the value a failing read or CAS saw came from, if anyone wrote it.
+  const seen = failing.kind === "read" ? failing.value : failing.kind === "cas" ? failing.expect : undefined;
+  const sources = pre.filter((o) => o.kind !== "read" && seen !== undefined && o.value === seen && !before.includes(o) && !concurrent.includes(o));
+  const involved = [...sources, ...before, ...concurrent, failing].sort((a, b) => a.call - b.call);
   return {
     key,
     ok: false,
+    ...(unconfirmed ? { unconfirmed } : {}),
     ops: ops.length,
     counterexample: { failing, involved, longest: best.longest, prefixOps: pre.length },
   };
@@ -118,6 +130,29 @@ function constrains(op: Op): boolean {
   if (op.outcome === "fail") return op.kind === "cas";
   // A read that may not have happened tells nothing; a write or CAS may have.
   return op.kind !== "read";
+}
+
+/**
+ * An unknown write or CAS whose value only it writes, and which some completed
+ * op observed (read it, or compared against it successfully), must have taken
+ * effect before that op completed: give it that completion. This is exact and
+ * keeps the search from trying it at every later point.
+ */
+function withObservedWritesDone(ops: Op[]): Op[] {
+  const writers = new Map<Value, number>();
+  for (const o of ops) if (o.kind !== "read") writers.set(o.value, (writers.get(o.value) ?? 0) + 1);
+  const firstSeen = new Map<Value, number>();
+  for (const o of ops) {
+    if (o.outcome !== "ok") continue;
+    const seen = o.kind === "read" ? o.value : o.kind === "cas" ? (o.expect ?? null) : undefined;
+    if (seen === undefined) continue;
+    firstSeen.set(seen, Math.min(firstSeen.get(seen) ?? Infinity, o.ret));
+  }
+  return ops.map((o) => {
+    const by = firstSeen.get(o.value);
+    if (o.outcome !== "unknown" || o.kind === "read" || writers.get(o.value) !== 1 || by === undefined || by < o.call) return o;
+    return { ...o, outcome: "ok" as const, ret: by };
+  });
 }
 
 /** Drops unknown writes and CASes whose value no op read or compared against. */
