@@ -8,61 +8,38 @@
 //   POST ?name=X (no ttl)               the same as DELETE (the form 0.2's README shows)
 // etcd 0.2's code took PUT to set; its README shows POST: both work.
 
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { Code, EtcdError } from "../store/errors.ts";
-import { ClientGoneError, type LockService } from "./lock_service.ts";
-import { has, readModuleRequest, timeoutOf, ttlOf, value } from "./params.ts";
-import {
-  errorOf,
-  methodNotAllowed,
-  type ModuleOptions,
-  noName,
-  text,
-} from "./responses.ts";
+import type { LockService } from "./lock_service.ts";
+import { moduleRoute } from "./module_route.ts";
+import { has, timeoutOf, ttlOf, value } from "./params.ts";
+import { type ModuleOptions, text } from "./responses.ts";
 
 export const LEADER_PATH = "/mod/v2/leader";
 
 export function leaderRoutes(leaders: LockService, opts: ModuleOptions): Hono {
-  const app = new Hono();
-  app.all(`${LEADER_PATH}/*`, async (c) => {
-    const req = c.req.raw;
-    const clusterId = opts.clusterId();
-    try {
-      if (!["GET", "HEAD", "POST", "PUT", "DELETE"].includes(req.method)) {
-        return methodNotAllowed();
-      }
-      const { name: key, form } = await readModuleRequest(
-        req,
-        LEADER_PATH,
-        opts.maxRequestBytes,
-      );
-      if (key === "/") return noName();
-      if (req.method === "GET" || req.method === "HEAD") {
-        const holder = await leaders.holder(key);
-        return text(req.method === "HEAD" ? "" : holder?.value ?? "");
-      }
-      const removing = req.method === "DELETE" ||
-        (req.method === "POST" && !has(form, "ttl"));
-      const op = removing ? "Delete" : "Set";
-      const name = value(form, "name");
-      if (name === "") throw new EtcdError(Code.NameRequired, op);
-      if (removing) {
-        await leaders.release(key, { value: name }, op);
-        return text("");
-      }
-      const timeout = timeoutOf(form, op);
-      const ttl = ttlOf(form, op);
-      const index = await leaders.acquire(key, {
-        value: name,
-        ttl,
-        timeout,
-        signal: req.signal,
-      });
-      return text(String(index));
-    } catch (err) {
-      if (err instanceof ClientGoneError) return text("", 499);
-      return errorOf(err, clusterId);
+  return moduleRoute(LEADER_PATH, opts, async (req, { name: key, form }) => {
+    if (req.method === "GET" || req.method === "HEAD") {
+      const holder = await leaders.holder(key);
+      return text(req.method === "HEAD" ? "" : holder?.value ?? "");
     }
+    const removing = req.method === "DELETE" ||
+      (req.method === "POST" && !has(form, "ttl"));
+    const op = removing ? "Delete" : "Set";
+    const name = value(form, "name");
+    if (name === "") throw new EtcdError(Code.NameRequired, op);
+    if (removing) {
+      await leaders.release(key, { value: name }, op);
+      return text("");
+    }
+    const timeout = timeoutOf(form, op);
+    const ttl = ttlOf(form, op);
+    const index = await leaders.acquire(key, {
+      value: name,
+      ttl,
+      timeout,
+      signal: req.signal,
+    });
+    return text(String(index));
   });
-  return app;
 }

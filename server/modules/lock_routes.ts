@@ -4,23 +4,12 @@
 //   GET    [?field=index|value]          the holder's value (or index); empty if free
 //   DELETE ?(index=I|value=V)            release, or leave the queue
 
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { Code, EtcdError } from "../store/errors.ts";
-import { ClientGoneError, type LockService } from "./lock_service.ts";
-import {
-  readModuleRequest,
-  selectorOf,
-  timeoutOf,
-  ttlOf,
-  value,
-} from "./params.ts";
-import {
-  errorOf,
-  methodNotAllowed,
-  type ModuleOptions,
-  noName,
-  text,
-} from "./responses.ts";
+import type { LockService } from "./lock_service.ts";
+import { moduleRoute } from "./module_route.ts";
+import { selectorOf, timeoutOf, ttlOf, value } from "./params.ts";
+import { type ModuleOptions, text } from "./responses.ts";
 
 export const LOCK_PATH = "/mod/v2/lock";
 
@@ -28,60 +17,42 @@ export const LOCK_PATH = "/mod/v2/lock";
 export const NO_VALUE = "-";
 
 export function lockRoutes(locks: LockService, opts: ModuleOptions): Hono {
-  const app = new Hono();
-  app.all(`${LOCK_PATH}/*`, async (c) => {
-    const req = c.req.raw;
-    const clusterId = opts.clusterId();
-    try {
-      if (!["GET", "HEAD", "POST", "PUT", "DELETE"].includes(req.method)) {
-        return methodNotAllowed();
+  return moduleRoute(LOCK_PATH, opts, async (req, { name, form }) => {
+    switch (req.method) {
+      case "GET":
+      case "HEAD": {
+        const field = value(form, "field") || "value";
+        if (field !== "index" && field !== "value") {
+          throw new EtcdError(Code.InvalidField, "Get");
+        }
+        const holder = await locks.holder(name);
+        const body = !holder
+          ? ""
+          : field === "index"
+          ? String(holder.index)
+          : holder.value || NO_VALUE;
+        return text(req.method === "HEAD" ? "" : body);
       }
-      const { name, form } = await readModuleRequest(
-        req,
-        LOCK_PATH,
-        opts.maxRequestBytes,
-      );
-      if (name === "/") return noName();
-      switch (req.method) {
-        case "GET":
-        case "HEAD": {
-          const field = value(form, "field") || "value";
-          if (field !== "index" && field !== "value") {
-            throw new EtcdError(Code.InvalidField, "Get");
-          }
-          const holder = await locks.holder(name);
-          const body = !holder
-            ? ""
-            : field === "index"
-            ? String(holder.index)
-            : holder.value || NO_VALUE;
-          return text(req.method === "HEAD" ? "" : body);
-        }
-        case "POST": {
-          const timeout = timeoutOf(form, "Acquire");
-          const ttl = ttlOf(form, "Acquire");
-          const index = await locks.acquire(name, {
-            value: value(form, "value"),
-            ttl,
-            timeout,
-            signal: req.signal,
-          });
-          return text(String(index));
-        }
-        case "PUT": {
-          const ttl = ttlOf(form, "Renew");
-          await locks.renew(name, selectorOf(form, "Renew"), ttl);
-          return text("");
-        }
-        default: {
-          await locks.release(name, selectorOf(form, "Release"));
-          return text("");
-        }
+      case "POST": {
+        const timeout = timeoutOf(form, "Acquire");
+        const ttl = ttlOf(form, "Acquire");
+        const index = await locks.acquire(name, {
+          value: value(form, "value"),
+          ttl,
+          timeout,
+          signal: req.signal,
+        });
+        return text(String(index));
       }
-    } catch (err) {
-      if (err instanceof ClientGoneError) return text("", 499);
-      return errorOf(err, clusterId);
+      case "PUT": {
+        const ttl = ttlOf(form, "Renew");
+        await locks.renew(name, selectorOf(form, "Renew"), ttl);
+        return text("");
+      }
+      default: {
+        await locks.release(name, selectorOf(form, "Release"));
+        return text("");
+      }
     }
   });
-  return app;
 }
