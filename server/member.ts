@@ -5,7 +5,7 @@ import type { Config } from "./config/types.ts";
 import { EtcdServer } from "./cluster/etcd_server.ts";
 import { createClientApp } from "./http/app.ts";
 import { closeDashboardStreams } from "./http/dashboard.ts";
-import { createPeerApp } from "./http/peer.ts";
+import { closePeerStreams, createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
 import { type Listener, serve, type TlsOptions } from "./runtime/serve.ts";
 import { configurePeerTls, loadPeerClientTls, loadServerTls } from "./runtime/tls.ts";
@@ -55,7 +55,7 @@ export async function startMember(config: Config): Promise<RunningMember> {
   const peerListeners: Listener[] = [];
   try {
     for (const u of config.listenClientUrls) clientListeners.push(await listen(u, clientApp.fetch, clientTls));
-    for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch, peerTls));
+    for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch, peerTls, true));
   } catch (err) {
     for (const l of [...clientListeners, ...peerListeners]) await l.close();
     await server.stop();
@@ -74,6 +74,7 @@ export async function startMember(config: Config): Promise<RunningMember> {
       logger.info(`stopping: ${reason}`);
       // Open dashboard streams would hold Deno's listener shutdown up.
       closeDashboardStreams();
+      closePeerStreams();
       await Promise.race([
         Promise.all([...clientListeners, ...peerListeners].map((l) => l.close())),
         new Promise((r) => setTimeout(r, 2000)),
@@ -91,11 +92,11 @@ function requireCert(urls: URL[], tls: TlsOptions | undefined, flags: string): v
 }
 
 // deno-lint-ignore no-explicit-any
-async function listen(u: URL, fetch: (req: Request) => any, tls: TlsOptions | undefined): Promise<Listener> {
+async function listen(u: URL, fetch: (req: Request) => any, tls: TlsOptions | undefined, longRequests = false): Promise<Listener> {
   const hostname = bindHost(u.hostname);
   const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
   try {
-    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined });
+    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined, longRequests });
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as Error).name;
     if (code === "EADDRINUSE" || code === "AddrInUse") {

@@ -357,6 +357,7 @@ export class EtcdServer {
     }
     if (from && this.removedMembers.has(from)) throw new MemberError(410, "the member has been permanently removed from the cluster");
     for (const m of msgs) {
+      this.transport.received(m);
       if (m.type === "app") this.counters.recvAppend++;
       else if (m.type === "prop") this.logger.debug(`received ${m.entries?.length} forwarded proposal(s) from ${m.from}`);
       try {

@@ -1,13 +1,16 @@
-// Sends raft messages to peers over HTTP: one queue per peer, everything
-// queued while a request is in flight goes in the next POST (batching), a
-// few requests in flight per peer (pipelining). Failures are reported to
-// raft, which retransmits.
+// Sends raft messages to peers: over one long-lived stream per peer
+// (peer_stream.ts), one write per batch. Snapshots, and peers that have no
+// stream endpoint, go by POST: one queue per peer, everything queued while
+// a request is in flight goes in the next POST (batching), a few requests
+// in flight per peer (pipelining). Failures are reported to raft, which
+// retransmits. Round-trip latency comes from heartbeats and their answers.
 
 import type { Message } from "../raft/mod.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
 import { FollowerStats } from "./follower_stats.ts";
-import { peerFetch } from "../runtime/tls.ts";
+import { peerClientTls, peerFetch } from "../runtime/tls.ts";
+import { PeerStream } from "./peer_stream.ts";
 
 export const RAFT_PATH = "/raft";
 export const SNAPSHOT_PATH = "/raft/snapshot";
@@ -16,6 +19,10 @@ export const SNAPSHOT_CHUNK = 1024 * 1024;
 const MAX_IN_FLIGHT = 4;
 const MAX_BATCH = 512;
 const TIMEOUT_MS = 5000;
+/** A broken stream is reopened at most this often; messages meanwhile are dropped (raft retries). */
+const REOPEN_MS = 100;
+/** Written but not taken by the peer: past this the peer is stalled, and the stream is dropped. */
+const MAX_BACKLOG = 64 * 1024 * 1024;
 
 export interface TransportHooks {
   /** The peer URL to reach a member at, or undefined if unknown. */
@@ -33,6 +40,12 @@ class PeerQueue {
   active = true;
   lastFailureLog = 0;
   readonly stats = new FollowerStats();
+  stream: PeerStream | undefined;
+  streamOpenedAt = 0;
+  /** The peer has no stream endpoint: POST everything. */
+  postOnly = false;
+  /** When the oldest unanswered heartbeat went out. */
+  heartbeatAt = 0;
 }
 
 export class Transport {
@@ -43,12 +56,86 @@ export class Transport {
 
   send(msgs: Message[]): void {
     if (this.closed) return;
+    const byPeer = new Map<string, Message[]>();
     for (const m of msgs) {
-      let p = this.peers.get(m.to);
-      if (!p) this.peers.set(m.to, (p = new PeerQueue()));
-      p.queue.push(m);
+      const batch = byPeer.get(m.to);
+      if (batch) batch.push(m);
+      else byPeer.set(m.to, [m]);
     }
-    for (const [id, p] of this.peers) if (p.queue.length > 0) this.pump(id, p);
+    for (const [id, batch] of byPeer) {
+      let p = this.peers.get(id);
+      if (!p) this.peers.set(id, (p = new PeerQueue()));
+      const snaps = batch.filter((m) => m.type === "snap");
+      const rest = snaps.length > 0 ? batch.filter((m) => m.type !== "snap") : batch;
+      if (rest.length > 0 && !p.postOnly) {
+        if (!p.heartbeatAt && rest.some((m) => m.type === "heartbeat")) p.heartbeatAt = performance.now();
+        this.stream(id, p, rest);
+      } else {
+        p.queue.push(...rest);
+      }
+      p.queue.push(...snaps);
+      if (p.queue.length > 0) this.pump(id, p);
+    }
+  }
+
+  /** Raft messages that arrived from peers: answered heartbeats give the round-trip time. */
+  received(m: Message): void {
+    if (m.type !== "heartbeatResp") return;
+    const p = this.peers.get(m.from);
+    if (!p?.heartbeatAt) return;
+    const rtt = performance.now() - p.heartbeatAt;
+    p.heartbeatAt = 0;
+    p.stats.succeed(rtt);
+    metrics.peerRtt.observe(rtt / 1000, { To: m.from });
+  }
+
+  /** Writes a batch to the peer's stream, (re)opening it as needed. */
+  private stream(id: string, p: PeerQueue, batch: Message[]): void {
+    const url = this.hooks.peerUrl(id);
+    if (!url) return this.fail(id, p, [], new Error("no peer URL known"));
+    let s = p.stream;
+    if (s && (s.opts.url !== url || s.backlog > MAX_BACKLOG)) {
+      if (s.backlog > MAX_BACKLOG) this.fail(id, p, [], new Error("peer is not reading its stream"));
+      s.close();
+      s = p.stream = undefined;
+    }
+    if (!s?.usable) {
+      const now = performance.now();
+      if (now - p.streamOpenedAt < REOPEN_MS) return this.hooks.unreachable(id);
+      p.streamOpenedAt = now;
+      s = p.stream = this.openStream(id, p, url);
+    }
+    s.send(batch);
+  }
+
+  private openStream(id: string, p: PeerQueue, url: string): PeerStream {
+    const s: PeerStream = new PeerStream(
+      { url, clusterId: this.hooks.clusterId(), from: this.selfId, tls: peerClientTls() },
+      {
+        onOpen: () => {
+          if (p.stream !== s) return;
+          p.heartbeatAt = 0;
+          this.reachable(id, p, url);
+        },
+        onClose: (status, reason) => {
+          if (p.stream !== s || this.closed) return;
+          if (status === 410) return this.hooks.removed();
+          if (status === 404 || status === 405) {
+            p.postOnly = true;
+            this.logger.info(`peer ${id} has no raft stream endpoint; sending it POSTs`);
+            return;
+          }
+          const why = status === 412
+            ? `request sent was ignored by remote peer due to cluster ID mismatch (local cluster ${this.hooks.clusterId()})`
+            : status
+            ? `peer ended the stream with ${status}`
+            : reason;
+          this.fail(id, p, [], new Error(why));
+        },
+      },
+    );
+    s.open();
+    return s;
   }
 
   /** Per-peer reachability and latency, for /v2/stats/leader and the dashboard. */
@@ -65,6 +152,7 @@ export class Transport {
 
   close(): void {
     this.closed = true;
+    for (const p of this.peers.values()) p.stream?.close();
   }
 
   private pump(id: string, p: PeerQueue): void {
@@ -114,10 +202,7 @@ export class Transport {
       const rtt = performance.now() - started;
       p.stats.succeed(rtt);
       metrics.peerRtt.observe(rtt / 1000, { To: id });
-      if (!p.active) {
-        p.active = true;
-        this.logger.info(`peer ${id} is reachable again at ${url}`);
-      }
+      this.reachable(id, p, url);
       for (const _ of snaps) this.hooks.snapshotStatus(id, true);
     } catch (err) {
       this.fail(id, p, snaps, err as Error);
@@ -158,6 +243,12 @@ export class Transport {
     } catch (err) {
       this.fail(id, p, [m], err as Error);
     }
+  }
+
+  private reachable(id: string, p: PeerQueue, url: string): void {
+    if (p.active) return;
+    p.active = true;
+    this.logger.info(`peer ${id} is reachable again at ${url}`);
   }
 
   private fail(id: string, p: PeerQueue, snaps: Message[], err: Error): void {

@@ -8,10 +8,18 @@ export class BodyTooLargeError extends EtcdError {
   }
 }
 
+const decoder = new TextDecoder();
+
 export async function readBody(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   const tooLarge = () => new BodyTooLargeError(210, `request body is larger than ${limit} bytes`, 0);
   if (declared > limit) throw tooLarge();
+  // With a Content-Length and no chunking, the runtime's parser already bounds
+  // the body; reading it whole skips the web stream machinery (on Node that
+  // means no ReadableStream/Request objects per request).
+  if (req.headers.has("content-length") && !req.headers.has("transfer-encoding")) {
+    return declared === 0 ? "" : decoder.decode(await req.arrayBuffer());
+  }
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -26,12 +34,12 @@ export async function readBody(req: Request, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  if (chunks.length === 1) return decoder.decode(chunks[0]);
   const all = new Uint8Array(size);
   let off = 0;
   for (const c of chunks) {
     all.set(c, off);
     off += c.byteLength;
   }
-  return new TextDecoder().decode(all);
+  return decoder.decode(all);
 }

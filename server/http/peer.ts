@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { V2Member } from "../../shared/api.ts";
 import type { Message } from "../raft/mod.ts";
+import { STREAM_PATH } from "../cluster/peer_stream.ts";
 import { versionInfo } from "./admin.ts";
 import { jsonResponse } from "./responses.ts";
 
@@ -42,6 +43,7 @@ export function createPeerApp(b: PeerBackend): Hono {
     }
     return new Response(null, { status: 204, headers: cid() });
   });
+  app.post(STREAM_PATH, (c) => receiveStream(b, c.req.raw, cid()));
   const inbound = new SnapshotAssembler();
   app.post("/raft/snapshot", async (c) => {
     const id = c.req.query("id") ?? "";
@@ -101,6 +103,65 @@ export function createPeerApp(b: PeerBackend): Hono {
   });
   app.notFound(() => jsonResponse({ message: "404 page not found" }, 404));
   return app;
+}
+
+/** Streams from peers being read, so a stopping member can end them (they would hold its listeners open). */
+const openStreams = new Set<ReadableStreamDefaultReader<Uint8Array>>();
+
+export function closePeerStreams(): void {
+  for (const r of openStreams) r.cancel().catch(() => {});
+  openStreams.clear();
+}
+
+/**
+ * A peer's stream of raft batches (see cluster/peer_stream.ts): one JSON
+ * array per line, stepped as each line arrives. The answer goes out only
+ * when the stream ends: 204, or the error that ended it.
+ */
+async function receiveStream(b: PeerBackend, req: Request, headers: Record<string, string>): Promise<Response> {
+  const cluster = req.headers.get("x-etcd-cluster-id");
+  const from = req.headers.get("x-server-from");
+  try {
+    // Refuse another cluster's or a removed member's stream before reading it.
+    b.receive([], cluster, from);
+  } catch (err) {
+    return jsonResponse({ message: (err as Error).message }, (err as { status?: number }).status ?? 400, headers);
+  }
+  if (!req.body) return jsonResponse({ message: "raft stream: no body" }, 400, headers);
+  const reader = req.body.getReader();
+  openStreams.add(reader);
+  const decoder = new TextDecoder();
+  let pending = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      pending += decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = pending.indexOf("\n")) !== -1) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line === "") continue;
+        let msgs: unknown;
+        try {
+          msgs = JSON.parse(line);
+        } catch (err) {
+          return jsonResponse({ message: `malformed raft message: ${(err as Error).message}` }, 400, headers);
+        }
+        if (!Array.isArray(msgs)) return jsonResponse({ message: "malformed raft message: expected a JSON array of raft messages" }, 400, headers);
+        b.receive(msgs as Message[], cluster, from);
+      }
+      if (pending.length > MAX_RAFT_BODY) return jsonResponse({ message: "raft message too large" }, 413, headers);
+    }
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status) return jsonResponse({ message: (err as Error).message }, status, headers);
+    // The connection broke (or we are stopping): nobody is left to answer.
+  } finally {
+    openStreams.delete(reader);
+    reader.cancel().catch(() => {});
+  }
+  return new Response(null, { status: 204, headers });
 }
 
 /** Reassembles snapshot data sent in chunks; drops transfers idle for a minute. */

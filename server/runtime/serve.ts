@@ -17,6 +17,8 @@ export interface ServeOptions {
   port: number;
   fetch: FetchHandler;
   tls?: TlsOptions;
+  /** Requests may last as long as their connection (peer streams): no whole-request timeout. */
+  longRequests?: boolean;
 }
 
 export interface Listener {
@@ -86,6 +88,8 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   // deno-lint-ignore no-explicit-any
   const srv = server as any;
   srv.keepAliveTimeout = 65_000;
+  // node:http ends a request still arriving after requestTimeout (5 minutes).
+  if (opts.longRequests) srv.requestTimeout = 0;
   return new Promise((resolve, reject) => {
     srv.once("error", reject);
     srv.listen(opts.port, opts.hostname, () => {

@@ -69,12 +69,20 @@ let peerFetchImpl: PeerFetch = (url, init) => fetch(url, init);
  * undefined goes back to plain fetch. Call once at start-up.
  */
 export function configurePeerTls(tls: PeerClientTls | undefined): void {
+  currentPeerTls = tls;
   if (!tls) {
     peerFetchImpl = (url, init) => fetch(url, init);
     return;
   }
   const viaTls = DenoNs?.createHttpClient ? denoPeerFetch(tls) : nodePeerFetch(tls);
   peerFetchImpl = (url, init) => url.startsWith("https:") ? viaTls(url, init) : fetch(url, init);
+}
+
+let currentPeerTls: PeerClientTls | undefined;
+
+/** What configurePeerTls was given: the certificate and CA for connections to https:// peers. */
+export function peerClientTls(): PeerClientTls | undefined {
+  return currentPeerTls;
 }
 
 /** fetch for requests to other members: presents our peer certificate on https:// URLs. */

@@ -10,6 +10,7 @@ import type {
   ConfChange,
   Message,
   NodeId,
+  Ready,
 } from "../../../server/raft/types.ts";
 import { Checker, type Invariant, InvariantViolation } from "./checker.ts";
 import type { SimConfig } from "./configs.ts";
@@ -253,33 +254,31 @@ export class Sim {
     if (this.rng.chance(0.25)) this.handleReady(n);
   }
 
-  /** The application's Ready loop: persist, then send, then apply, then advance; a crash may strike in between. */
+  /**
+   * The application's Ready loop, as the server runs it: a leader sends,
+   * then persists; others persist, then send; then apply, then advance. A
+   * crash may strike in between (for a leader: after its appends went out,
+   * before its own copy is durable).
+   */
   private handleReady(n: SimNode): void {
     const rn = n.rawNode!;
     if (!rn.hasReady()) return;
     const rd = rn.ready();
     this.checker.onEntries(n, rd.entries);
+    const sendFirst = rn.raft.state === "leader";
+    if (sendFirst) this.sendReady(n, rd);
     const crash = this.pendingCrash.get(n.id);
     if (crash === "beforePersist") {
-      return this.crash(n, `before persisting ${rd.entries.length} entries`);
+      return this.crash(n, `before persisting ${rd.entries.length} entries${sendFirst ? " (messages sent)" : ""}`);
     }
     n.persist(rd);
     if (crash === "afterPersist") {
       return this.crash(
         n,
-        `after persisting, before sending ${rd.messages.length} messages`,
+        `after persisting, before ${sendFirst ? "applying" : `sending ${rd.messages.length} messages`}`,
       );
     }
-    for (let m of rd.messages) {
-      if (m.type === "snap") m = this.freshSnapshot(n, m);
-      // Like a transport: a broken link is reported unreachable, and a snapshot's fate is reported.
-      const blocked = this.net.isBlocked(m.from, m.to);
-      const sent = this.net.send(m, this.now) && !blocked;
-      if (blocked && this.rng.chance(0.5)) rn.reportUnreachable(m.to);
-      if (m.type === "snap") {
-        rn.reportSnapshot(m.to, sent ? "finish" : "failure");
-      }
-    }
+    if (!sendFirst) this.sendReady(n, rd);
     for (const rs of rd.readStates) this.checker.onReadState(n, rs);
     if (rd.softState) {
       this.log(
@@ -291,6 +290,20 @@ export class Sim {
     n.apply(rd, this.hooks);
     rn.advance(rd);
     this.checker.afterStep(n);
+  }
+
+  private sendReady(n: SimNode, rd: Ready): void {
+    const rn = n.rawNode!;
+    for (let m of rd.messages) {
+      if (m.type === "snap") m = this.freshSnapshot(n, m);
+      // Like a transport: a broken link is reported unreachable, and a snapshot's fate is reported.
+      const blocked = this.net.isBlocked(m.from, m.to);
+      const sent = this.net.send(m, this.now) && !blocked;
+      if (blocked && this.rng.chance(0.5)) rn.reportUnreachable(m.to);
+      if (m.type === "snap") {
+        rn.reportSnapshot(m.to, sent ? "finish" : "failure");
+      }
+    }
   }
 
   /**
