@@ -5,7 +5,7 @@ import { type AdminBackend, adminRoutes } from "./admin.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { type DashboardBackend, dashboardSource } from "./dashboard_source.ts";
 import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts";
-import { cors } from "./cors.ts";
+import { cors, corsHeaders } from "./cors.ts";
 import { metrics } from "../metrics.ts";
 import { jsonResponse } from "./responses.ts";
 import { moduleRoutes } from "../modules/mod.ts";
@@ -21,7 +21,7 @@ export function createClientApp(backend: ClientBackend, opts: KeysOptions & { co
   app.use("*", cors(opts.cors));
   app.get("/metrics", () =>
     new Response(metrics.registry.render(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }));
-  const keys = createKeysHandler(backend, opts);
+  const keys = createKeysHandler(backend, { ...opts, corsHeaders: corsHeaders(opts.cors) });
   app.all("/v2/keys", (c) => keys(c.req.raw));
   app.all("/v2/keys/*", (c) => keys(c.req.raw));
   app.route("/", adminRoutes(backend));

@@ -8,7 +8,8 @@ import type { Store } from "../store/store.ts";
 import type { Watcher } from "../store/watcher_hub.ts";
 import { readBody } from "./body.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
-import { errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
+import type { CorsHeaders } from "./cors.ts";
+import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -24,6 +25,8 @@ export interface KeysOptions {
   maxRequestBytes: number;
   /** How long a watch may wait before the connection is closed with no event (etcd: 5 minutes). */
   watchTimeoutMs: number;
+  /** CORS headers to build into answers (else the cors middleware adds them afterwards, at a cost). */
+  corsHeaders?: CorsHeaders;
 }
 
 const ALLOWED = ["HEAD", "GET", "PUT", "POST", "DELETE"];
@@ -38,6 +41,7 @@ export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
     const redirect = cleanRedirect(rawPath, query, method);
     if (redirect) return redirect;
 
+    const cors = opts.corsHeaders?.(req.headers.get("origin")) ?? null;
     let kr: KeysRequest;
     try {
       // Like Go's ParseForm: only PUT and POST bodies, and only urlencoded ones, hold form values.
@@ -46,24 +50,24 @@ export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
         : "";
       kr = parseKeysRequest(method, rawPath, query, body);
     } catch (err) {
-      return errorResponse(toEtcdError(err), backend.clusterId);
+      return errorResponse(toEtcdError(err), backend.clusterId, cors);
     }
 
     try {
       if (method === "GET" || method === "HEAD") {
-        if (kr.wait && method === "GET") return watch(backend, kr, opts, req);
+        if (kr.wait && method === "GET") return watch(backend, kr, opts, req, cors);
         const ev = kr.quorum && method === "GET"
           ? await backend.quorumGet(kr.key, kr.recursive, kr.sorted)
           : backend.store.get(kr.key, kr.recursive, kr.sorted);
-        return eventResponse(backend, ev, method === "HEAD", false);
+        return eventResponse(backend, ev, method === "HEAD", false, cors);
       }
       if (isReserved(kr.key)) throw new EtcdError(Code.KeyIsPreserved, kr.key, backend.store.index);
       const ev = await backend.do(toV2Request(kr));
-      return eventResponse(backend, ev, false, kr.noValueOnSuccess);
+      return eventResponse(backend, ev, false, kr.noValueOnSuccess, cors);
     } catch (err) {
       const e = toEtcdError(err);
       if (e.errorCode === Code.RaftInternal) e.index = 0;
-      return errorResponse(e, backend.clusterId);
+      return errorResponse(e, backend.clusterId, cors);
     }
   };
 }
@@ -122,17 +126,25 @@ function toV2Request(kr: KeysRequest): V2Request {
   return r;
 }
 
-function raftHeaders(backend: KeysBackend, etcdIndex: number): Record<string, string> {
-  return {
+function raftHeaders(backend: KeysBackend, etcdIndex: number, cors: Record<string, string> | null): Record<string, string> {
+  const h: Record<string, string> = {
     "Content-Type": "application/json",
     "X-Etcd-Cluster-Id": backend.clusterId,
     "X-Etcd-Index": String(etcdIndex),
     "X-Raft-Index": String(backend.raftIndex),
     "X-Raft-Term": String(backend.raftTerm),
   };
+  return cors ? Object.assign(h, cors) : h;
 }
 
-function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noValue: boolean): Response {
+/** A response whose headers include the CORS ones (if any), marked so the middleware skips it. */
+function withCors(body: BodyInit | null, status: number, headers: Record<string, string>, cors: Record<string, string> | null): Response {
+  const res = new Response(body, { status, headers });
+  if (cors) carriesCors.add(res);
+  return res;
+}
+
+function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noValue: boolean, cors: Record<string, string> | null): Response {
   const created = ev.action === "create" || (ev.action === "set" && !ev.prevNode);
   const status = created ? 201 : 200;
   let body: string | null = null;
@@ -141,11 +153,11 @@ function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noVa
       ? JSON.stringify({ action: ev.action }) + "\n"
       : ev.encode();
   }
-  return new Response(body, { status, headers: raftHeaders(backend, ev.etcdIndex) });
+  return withCors(body, status, raftHeaders(backend, ev.etcdIndex, cors), cors);
 }
 
 /** A long poll (one event, then the response ends) or, with stream=true, one JSON event per line. */
-function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Request): Response {
+function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Request, cors: Record<string, string> | null): Response {
   let watcher: Watcher | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let done = false;
@@ -180,7 +192,7 @@ function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Re
     watcher = backend.store.watch(kr.key, kr.recursive, kr.stream, kr.waitIndex, deliver);
   } catch (err) {
     finish();
-    return errorResponse(toEtcdError(err), backend.clusterId);
+    return errorResponse(toEtcdError(err), backend.clusterId, cors);
   }
   if (!done) {
     timer = setTimeout(() => {
@@ -191,7 +203,7 @@ function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Re
     }, opts.watchTimeoutMs);
     req.signal?.addEventListener("abort", finish, { once: true });
   }
-  return new Response(body, { status: 200, headers: raftHeaders(backend, watcher.startIndex) });
+  return withCors(body, 200, raftHeaders(backend, watcher.startIndex, cors), cors);
 }
 
 export { KEYS_PREFIX };

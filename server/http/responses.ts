@@ -9,6 +9,9 @@ export interface RaftHeaders {
   raftTerm: number;
 }
 
+/** Responses built with their CORS headers already in (the cors middleware leaves them alone). */
+export const carriesCors = new WeakSet<Response>();
+
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body) + "\n", {
     status,
@@ -17,13 +20,15 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
 }
 
 /** An etcd error: JSON body, its status, X-Etcd-Index, and the cluster ID when known. */
-export function errorResponse(err: EtcdError, clusterId?: string): Response {
+export function errorResponse(err: EtcdError, clusterId?: string, extra?: Record<string, string> | null): Response {
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-Etcd-Index": String(err.index),
   };
   if (clusterId) headers["X-Etcd-Cluster-Id"] = clusterId;
-  return new Response(JSON.stringify(err) + "\n", { status: err.status, headers });
+  const res = new Response(JSON.stringify(err) + "\n", { status: err.status, headers: extra ? { ...headers, ...extra } : headers });
+  if (extra) carriesCors.add(res);
+  return res;
 }
 
 export function textResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
