@@ -12,6 +12,7 @@ import {
   type Message,
   MemoryStorage,
   RawNode,
+  type Ready,
   type ReadState,
   type Snapshot,
   type SoftState,
@@ -189,7 +190,26 @@ export class RaftNode {
     try {
       do {
         this.again = false;
-        while (!this.stopped && this.rn.hasReady()) await this.handleReady();
+        let rd = this.nextReady();
+        let persisted = rd && this.persist(rd);
+        // Once stopped, the Ready in flight still completes; no new one starts.
+        while (rd) {
+          await persisted;
+          const done = rd;
+          this.afterPersist(done);
+          // Pipelining: the next Ready's writes start before this one's
+          // entries are applied and their clients answered, so the disk
+          // works while the CPU does (etcd applies on another goroutine).
+          // A snapshot to install waits until everything before it is applied.
+          rd = this.nextReady();
+          if (rd?.snapshot) {
+            this.finish(done);
+            persisted = this.persist(rd);
+          } else {
+            persisted = rd && this.persist(rd);
+            this.finish(done);
+          }
+        }
       } while (this.again && !this.stopped);
     } catch (err) {
       this.stopped = true;
@@ -200,17 +220,25 @@ export class RaftNode {
     }
   }
 
-  private async handleReady(): Promise<void> {
+  private nextReady(): Ready | undefined {
+    if (this.stopped || !this.rn.hasReady()) return undefined;
     const rd = this.rn.ready();
-    const { wal, hooks } = this.opts;
     // A leader may send its appends while it writes them itself (raft
     // thesis §10.2.1; etcd does the same): it counts itself towards a quorum
     // only for entries it appended, and followers fsync in parallel, so a
     // write costs one fsync on the critical path, not two. Everyone else
     // must persist first (votes and append acknowledgements promise
     // durability).
-    const sendFirst = this.rn.raft.state === "leader";
-    if (sendFirst && rd.messages.length > 0) hooks.send(rd.messages);
+    if (this.rn.raft.state === "leader" && rd.messages.length > 0) {
+      this.opts.hooks.send(rd.messages);
+      rd.messages = [];
+    }
+    return rd;
+  }
+
+  /** Makes the Ready's snapshot, entries and hard state durable. */
+  private async persist(rd: Ready): Promise<void> {
+    const { wal, hooks } = this.opts;
     if (rd.snapshot && rd.snapshot.metadata.index > 0) {
       const s = rd.snapshot;
       await wal.saveSnapshot({
@@ -227,7 +255,6 @@ export class RaftNode {
       // after a crash is safe; raft re-learns it). It rides along with the
       // next write that must be durable anyway.
       this.lazyHardState = rd.hardState;
-      this.storage.setHardState(rd.hardState);
     } else if (rd.entries.length > 0 || rd.hardState) {
       const started = performance.now();
       await wal.append(rd.entries, rd.hardState ?? this.lazyHardState);
@@ -235,14 +262,23 @@ export class RaftNode {
       const took = performance.now() - started;
       metrics.fsync.observe(took / 1000);
       if (took > 1000) this.opts.logger.warn(`slow fdatasync: appending ${rd.entries.length} entries took ${took.toFixed(0)} ms`);
-      if (rd.hardState) this.storage.setHardState(rd.hardState);
-      if (rd.entries.length > 0) this.storage.append(rd.entries);
     }
-    if (!sendFirst && rd.messages.length > 0) hooks.send(rd.messages);
+  }
+
+  /** The Ready is durable: raft's storage learns it, messages go out, raft moves on. */
+  private afterPersist(rd: Ready): void {
+    if (rd.hardState) this.storage.setHardState(rd.hardState);
+    if (rd.entries.length > 0) this.storage.append(rd.entries);
+    if (rd.messages.length > 0) this.opts.hooks.send(rd.messages);
+    this.rn.advance(rd);
+  }
+
+  /** Applies the Ready's committed entries and reports what changed. */
+  private finish(rd: Ready): void {
+    const { hooks } = this.opts;
     if (rd.committedEntries.length > 0) hooks.apply(rd.committedEntries);
     if (rd.softState) hooks.onSoftState(rd.softState);
     if (rd.readStates.length > 0) hooks.onReadStates(rd.readStates);
-    this.rn.advance(rd);
   }
 }
 
