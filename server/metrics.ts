@@ -93,6 +93,8 @@ export const metrics = (() => {
     httpRequests: r.add(new Counter("etcd_http_requests_total", "Client HTTP requests by method and status code.")),
     fsync: r.add(new Histogram("etcd_disk_wal_fsync_duration_seconds", "Latency of write-ahead log appends (write + fdatasync).", LATENCY_BUCKETS)),
     apply: r.add(new Histogram("etcd_server_apply_duration_seconds", "Time to apply a batch of committed entries.", LATENCY_BUCKETS)),
-    peerRtt: r.add(new Histogram("etcd_network_peer_round_trip_time_seconds", "Round-trip time of raft message batches to peers.", LATENCY_BUCKETS)),
+    peerRtt: r.add(new Histogram("etcd_network_peer_round_trip_time_seconds", "Round-trip time of heartbeats (and POSTed batches) to peers.", LATENCY_BUCKETS)),
+    linearizableReads: r.add(new Counter("etcd_server_linearizable_reads_total", "Linearizable (quorum) reads and backups served.")),
+    readIndexRounds: r.add(new Counter("etcd_server_read_index_rounds_total", "Read-index rounds through the leader; concurrent reads share one.")),
   };
 })();

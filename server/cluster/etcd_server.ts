@@ -70,6 +70,9 @@ export class EtcdServer {
   private transport!: Transport;
   private waiters = new Map<string, Waiter>();
   private readWaiters = new Map<string, Waiter>();
+  /** Linearizable reads waiting for the next read-index round. */
+  private readQueue: { resolve: (index: number) => void; reject: (err: unknown) => void }[] = [];
+  private readRoundRunning = false;
   private appliedWaiters: { index: number; resolve: () => void }[] = [];
   private seq = 0;
   private readonly bootNonce = Date.now().toString(36) + Math.floor(Math.random() * 1e9).toString(36);
@@ -225,22 +228,54 @@ export class EtcdServer {
 
   /** A linearizable read: confirm leadership (read index), wait until applied, then read locally. */
   async quorumGet(path: string, recursive: boolean, sorted: boolean): Promise<StoreEvent> {
-    const ctx = this.nextId();
-    const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+    const index = await this.readIndex();
     await this.waitApplied(index);
     return this.store.get(path, recursive, sorted);
   }
 
   /** A consistent image of the keyspace: taken after a read barrier, so it holds every acknowledged write. */
   async backup(): Promise<Backup> {
-    const ctx = this.nextId();
-    const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+    const index = await this.readIndex();
     await this.waitApplied(index);
     return makeBackup(saveStore(this.store), this.appliedIndex, this.clusterId);
   }
 
   members(): V2Member[] {
     return this.membership.list();
+  }
+
+  /**
+   * The commit index as of some moment after the call, confirmed by a
+   * quorum (raft's read index). Reads that arrive while a round is out share
+   * the next round, as etcd's linearizable read loop does: 64 concurrent
+   * quorum reads cost about two heartbeat rounds, not 64.
+   */
+  private readIndex(): Promise<number> {
+    metrics.linearizableReads.inc();
+    return new Promise((resolve, reject) => {
+      this.readQueue.push({ resolve, reject });
+      if (!this.readRoundRunning) void this.readRounds();
+    });
+  }
+
+  private async readRounds(): Promise<void> {
+    this.readRoundRunning = true;
+    try {
+      while (this.readQueue.length > 0) {
+        const batch = this.readQueue;
+        this.readQueue = [];
+        const ctx = this.nextId();
+        metrics.readIndexRounds.inc();
+        try {
+          const index = await this.wait<number>(this.readWaiters, ctx, () => this.raft.readIndex(ctx));
+          for (const r of batch) r.resolve(index);
+        } catch (err) {
+          for (const r of batch) r.reject(err);
+        }
+      }
+    } finally {
+      this.readRoundRunning = false;
+    }
   }
 
   leader(): V2Member | undefined {
