@@ -13,6 +13,9 @@ import type { Message } from "../raft/mod.ts";
 import type { PeerClientTls } from "../runtime/tls.ts";
 
 export const STREAM_PATH = "/raft/stream";
+/** Longest line a peer accepts on a stream; batches are split to stay well under it. */
+export const MAX_STREAM_LINE = 64 * 1024 * 1024;
+const SPLIT_LINE = 16 * 1024 * 1024;
 
 export type StreamState = "idle" | "connecting" | "open" | "broken" | "unsupported";
 
@@ -87,6 +90,10 @@ export class PeerStream {
   send(msgs: Message[]): boolean {
     if (!this.usable || !this.socket) return false;
     const line = JSON.stringify(msgs) + "\n";
+    if (line.length > SPLIT_LINE && msgs.length > 1) {
+      const half = msgs.length >> 1;
+      return this.send(msgs.slice(0, half)) && this.send(msgs.slice(half));
+    }
     this.socket.write(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`);
     return true;
   }

@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import type { V2Member } from "../../shared/api.ts";
 import type { Message } from "../raft/mod.ts";
-import { STREAM_PATH } from "../cluster/peer_stream.ts";
+import { MAX_STREAM_LINE, STREAM_PATH } from "../cluster/peer_stream.ts";
 import { versionInfo } from "./admin.ts";
 import { jsonResponse } from "./responses.ts";
 
@@ -131,16 +131,22 @@ async function receiveStream(b: PeerBackend, req: Request, headers: Record<strin
   const reader = req.body.getReader();
   openStreams.add(reader);
   const decoder = new TextDecoder();
-  let pending = "";
+  // The line so far, in pieces: only new text is searched for its end.
+  const pieces: string[] = [];
+  let pendingLength = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      pending += decoder.decode(value, { stream: true });
+      const text = decoder.decode(value, { stream: true });
+      let start = 0;
       let nl: number;
-      while ((nl = pending.indexOf("\n")) !== -1) {
-        const line = pending.slice(0, nl);
-        pending = pending.slice(nl + 1);
+      while ((nl = text.indexOf("\n", start)) !== -1) {
+        pieces.push(text.slice(start, nl));
+        const line = pieces.length === 1 ? pieces[0] : pieces.join("");
+        pieces.length = 0;
+        pendingLength = 0;
+        start = nl + 1;
         if (line === "") continue;
         let msgs: unknown;
         try {
@@ -151,7 +157,11 @@ async function receiveStream(b: PeerBackend, req: Request, headers: Record<strin
         if (!Array.isArray(msgs)) return jsonResponse({ message: "malformed raft message: expected a JSON array of raft messages" }, 400, headers);
         b.receive(msgs as Message[], cluster, from);
       }
-      if (pending.length > MAX_RAFT_BODY) return jsonResponse({ message: "raft message too large" }, 413, headers);
+      if (start < text.length) {
+        pieces.push(start === 0 ? text : text.slice(start));
+        pendingLength += text.length - start;
+      }
+      if (pendingLength > MAX_STREAM_LINE) return jsonResponse({ message: "raft message too large" }, 413, headers);
     }
   } catch (err) {
     const status = (err as { status?: number }).status;

@@ -126,3 +126,33 @@ Deno.test("raft streams: a peer without the endpoint (404) marks the stream unsu
   assert.match(closes[0].reason, /ECONNREFUSED|refused|closed/i);
   assert.equal(STREAM_PATH, "/raft/stream");
 });
+
+Deno.test("raft streams: a line beyond the limit is refused (413) without buffering more; big batches are split to fit", async () => {
+  const b = new FakeBackend();
+  const app = createPeerApp(b);
+  const l = await serve({ hostname: "127.0.51.3", port: 0, fetch: app.fetch, longRequests: true });
+  try {
+    const url = `http://127.0.51.3:${l.port}`;
+    // 40 messages of ~1 MiB each: one line would be ~40 MiB, so it goes as several.
+    const big = (i: number): Message => ({ ...heartbeat(i), context: "x".repeat(1024 * 1024) });
+    const ok = open(url);
+    ok.s.send(Array.from({ length: 40 }, (_, i) => big(i)));
+    await until(() => b.got.length === 40, "40 big messages", 20_000);
+    assert.deepEqual(b.got.map((m) => m.term), [...Array(40).keys()]);
+    assert.deepEqual(ok.closes, []);
+    ok.s.close();
+    // A hostile peer: one endless line with no newline.
+    const bad = open(url);
+    const mib = "y".repeat(1024 * 1024);
+    // deno-lint-ignore no-explicit-any
+    const sock = (bad.s as any).socket;
+    for (let i = 0; i < 70 && bad.closes.length === 0; i++) {
+      sock.write(`${(mib.length).toString(16)}\r\n${mib}\r\n`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => bad.closes.length === 1, "the refusal", 20_000);
+    assert.equal(bad.closes[0].status, 413);
+  } finally {
+    await l.close();
+  }
+});
