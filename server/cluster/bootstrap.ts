@@ -142,13 +142,15 @@ async function joinThroughPeers(config: Config, logger: Logger): Promise<BootPla
   while (Date.now() < deadline) {
     for (const peer of config.peers) {
       try {
-        const res = await peerFetch(peer.replace(/\/$/, "") + "/join", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body,
-          signal: AbortSignal.timeout(8000),
+        const { res, j } = await withDeadline(8000, async (signal) => {
+          const res = await peerFetch(peer.replace(/\/$/, "") + "/join", {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body,
+            signal,
+          });
+          return { res, j: await res.json() };
         });
-        const j = await res.json();
         if (res.status === 409 || res.status === 400) throw new BootstrapError(j.message);
         if (!res.ok) throw new Error(j.message ?? `HTTP ${res.status}`);
         const meta: WalMetadata = { name: config.name, memberId: j.memberId, clusterId: j.clusterId, initialMembers: j.members };
@@ -209,13 +211,32 @@ export async function fetchMembers(peerUrls: string[]): Promise<{ clusterId: str
   let last: Error = new Error("no peer URL");
   for (const u of peerUrls) {
     try {
-      const res = await peerFetch(u.replace(/\/$/, "") + "/members", { signal: AbortSignal.timeout(PEER_TIMEOUT_MS) });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const members = (await res.json()) as V2Member[];
-      return { clusterId: res.headers.get("x-etcd-cluster-id") ?? "", members };
+      return await withDeadline(PEER_TIMEOUT_MS, async (signal) => {
+        const res = await peerFetch(u.replace(/\/$/, "") + "/members", { signal });
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const members = (await res.json()) as V2Member[];
+        return { clusterId: res.headers.get("x-etcd-cluster-id") ?? "", members };
+      });
     } catch (err) {
       last = err as Error;
     }
   }
   throw last;
+}
+
+/**
+ * Runs a request with an abort deadline whose timer keeps the process alive.
+ * AbortSignal.timeout's timer does not: on Node, a fetch whose connection is
+ * closed as soon as it opens (a proxy with nothing behind it) can stay
+ * pending with no handle open, and before any listener exists the process
+ * would simply exit 0 mid-bootstrap.
+ */
+async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => ctl.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms);
+  try {
+    return await run(ctl.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
