@@ -2,10 +2,11 @@
 // snapshot file (temp file, fsync, rename), put a marker in the WAL, then
 // delete segments the snapshot covers. A real member takes snapshots under
 // load and is killed; then its data dir is put into the state of a crash at
-// each step and it must come back with exactly what it had.
+// each step and it must come back with exactly what it had. A damaged
+// snapshot file, on the other hand, stops it with a clear message.
 
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { call, etcdIndex } from "../helpers/http.ts";
 import { runtimesUnderTest, type ServerHandle, startServer, tempDir } from "../helpers/server.ts";
@@ -32,14 +33,17 @@ async function snapshotsSaved(srv: ServerHandle, n: number): Promise<void> {
   await waitFor(() => srv.output().split("saved snapshot at index").length - 1 >= n, { timeoutMs: 10_000, what: `${n} snapshot(s) saved` });
 }
 
+const hex = (n: number) => n.toString(16).padStart(16, "0");
+
 for (const runtime of runtimesUnderTest()) {
   Deno.test({
-    name: `a crash between writing a snapshot and trimming the log loses nothing (${runtime})`,
+    name: `a crash between writing a snapshot and trimming the log loses nothing; a damaged snapshot stops the member (${runtime})`,
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
       const dataDir = `${tempDir("durability-snapcrash-")}/data`;
       const srv = await startServer({ runtime, dataDir, args: ["--snapshot-count", "30"] });
+      let broken: ServerHandle | undefined;
       try {
         await writeKeys(srv, 0, 100);
         await snapshotsSaved(srv, 2);
@@ -51,7 +55,7 @@ for (const runtime of runtimesUnderTest()) {
         const marker = newestMarker(dataDir);
         assert.ok(marker, "the log holds a snapshot marker");
         const snaps = snapshotFiles(dataDir);
-        assert.ok(snaps.some((s) => s.endsWith(`${marker.index.toString(16).padStart(16, "0")}.snap`)), `snapshot file for ${marker.index} in ${snaps}`);
+        assert.ok(snaps.some((s) => s.endsWith(`${hex(marker.index)}.snap`)), `snapshot file for ${marker.index} in ${snaps}`);
         assert.ok(dropSnapshotMarker(dataDir, marker.index) >= 1);
         assert.ok((newestMarker(dataDir)?.index ?? 0) < marker.index);
         writeFileSync(join(snapDir(dataDir), `${"f".repeat(16)}-${"f".repeat(16)}.snap.tmp`), new Uint8Array(100).fill(7));
@@ -73,7 +77,24 @@ for (const runtime of runtimesUnderTest()) {
         assert.equal(after.index, before2.index);
         const w = await call("PUT", `${srv.clientUrl}/v2/keys/snapcrash/last`, { value: "x" });
         assert.equal(w.status, 201);
+        await srv.kill();
+
+        // 3. Not a crash but bad media: the snapshot the log points at is
+        //    damaged. The member must refuse to start rather than serve a
+        //    store rebuilt without it.
+        const newest = newestMarker(dataDir)!;
+        const snapFile = join(snapDir(dataDir), `${hex(newest.term)}-${hex(newest.index)}.snap`);
+        const bytes = readFileSync(snapFile);
+        bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+        writeFileSync(snapFile, bytes);
+        broken = await startServer({ runtime, dataDir, waitReady: false });
+        const t0 = Date.now();
+        while (broken.exitCode() === null && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 50));
+        assert.ok((broken.exitCode() ?? 0) !== 0, `the member kept running or exited 0:\n${broken.output()}`);
+        assert.ok(broken.output().includes(snapFile), `the message names ${snapFile}:\n${broken.output()}`);
+        assert.match(broken.output(), /refusing to start/);
       } finally {
+        await broken?.kill();
         await srv.stop();
         rmSync(dirname(dataDir), { recursive: true, force: true });
       }
