@@ -4,11 +4,12 @@
 // with its value. Rounds repeat with the load running throughout.
 //
 //   deno run -A tools/reliability/durability.ts [--seeds 3] [--first-seed 1] [--rounds 5]
-//     [--modes all,one,snapshot] [--writers 8] [--runtime deno|node] [--ip-base 127.0.68] [--verbose]
+//     [--modes all,one,snapshot,single] [--writers 8] [--runtime deno|node] [--ip-base 127.0.68] [--verbose]
 //
 // Modes: all (kill every member at once), one (kill one random member),
 // snapshot (kill every member while they snapshot and trim the log often:
-// --snapshot-count 40). Exits 1 if any acknowledged write was lost.
+// --snapshot-count 40), single (a one-member cluster: nothing to catch up
+// from, its own log is all there is). Exits 1 if any acknowledged write was lost.
 
 import { parseArgs } from "node:util";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -19,7 +20,7 @@ import type { Runtime } from "../../test/helpers/server.ts";
 import { checkAcked, type Loss, WriteLoad } from "./durability_load.ts";
 import { Rng } from "./rng.ts";
 
-export type Mode = "all" | "one" | "snapshot";
+export type Mode = "all" | "one" | "snapshot" | "single";
 
 export interface DurabilityOptions {
   seed: number;
@@ -57,11 +58,12 @@ export interface DurabilityReport {
 
 const SNAPSHOT_COUNT = "40";
 
-/** Three members founding one cluster on `${ipBase}.1..3`, with fast elections. */
-export function durabilityCluster(cwd: string, ipBase: string, runtime: Runtime, extra: string[] = []): Member[] {
+/** `size` members founding one cluster on `${ipBase}.1..`, with fast elections. */
+export function durabilityCluster(cwd: string, ipBase: string, runtime: Runtime, extra: string[] = [], size = 3): Member[] {
   const ip = (i: number) => `${ipBase}.${i + 1}`;
-  const initial = [0, 1, 2].map((i) => `d${i}=http://${ip(i)}:2380`).join(",");
-  return [0, 1, 2].map((i) =>
+  const ids = Array.from({ length: size }, (_, i) => i);
+  const initial = ids.map((i) => `d${i}=http://${ip(i)}:2380`).join(",");
+  return ids.map((i) =>
     new Member(`d${i}`, [
       "--name", `d${i}`, "--data-dir", `d${i}.etcd`,
       "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
@@ -87,8 +89,8 @@ async function retry<T>(timeoutMs: number, fn: () => Promise<T>): Promise<T> {
 export async function runDurability(opts: DurabilityOptions): Promise<DurabilityReport> {
   const cwd = mkdtempSync(join(tmpdir(), "durability-"));
   const extra = opts.mode === "snapshot" ? ["--snapshot-count", SNAPSHOT_COUNT] : [];
-  const members = durabilityCluster(cwd, opts.ipBase, opts.runtime, extra);
-  const rng = new Rng(opts.seed * 7 + (opts.mode === "all" ? 0 : opts.mode === "one" ? 1 : 2));
+  const members = durabilityCluster(cwd, opts.ipBase, opts.runtime, extra, opts.mode === "single" ? 1 : 3);
+  const rng = new Rng(opts.seed * 7 + ["all", "one", "snapshot", "single"].indexOf(opts.mode));
   const prefix = `dur${opts.seed}${opts.mode}`;
   const load = new WriteLoad({ urls: members.map((m) => m.clientUrl), writers: opts.writers, keysPerWriter: 20, prefix, timeoutMs: 3000, rng: new Rng(opts.seed) });
   const [lo, hi] = opts.loadMs ?? [1000, 3000];
@@ -177,7 +179,7 @@ if (import.meta.main) {
       seeds: { type: "string", default: "3" },
       "first-seed": { type: "string", default: "1" },
       rounds: { type: "string", default: "5" },
-      modes: { type: "string", default: "all,one,snapshot" },
+      modes: { type: "string", default: "all,one,snapshot,single" },
       writers: { type: "string", default: "8" },
       runtime: { type: "string", default: "deno" },
       "ip-base": { type: "string", default: "127.0.68" },
