@@ -55,3 +55,15 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "kill -9 of every member the moment a snapshot file appears loses no acknowledged write",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const r = await runDurability({ seed: 2, mode: "snapshot", rounds: 2, writers: 6, runtime: "deno", ipBase: "127.0.69", loadMs: [400, 800] });
+    const report = formatDurability(r);
+    assert.ok(r.snapshots > 0, `no snapshots were taken:\n${report}`);
+    assert.deepEqual(r.rounds.flatMap((x) => x.lost), [], report);
+  },
+});

@@ -67,11 +67,11 @@ export function dropSnapshotMarker(dataDir: string, index: number): number {
   return dropped;
 }
 
-/** The newest snapshot marker in the WAL: the snapshot recovery will start from. */
+/** The newest snapshot marker in the WAL (up to any torn tail): the snapshot recovery will start from. */
 export function newestMarker(dataDir: string): { index: number; term: number } | null {
   let found: { index: number; term: number } | null = null;
   for (const file of segments(dataDir)) {
-    for (const rec of records(file)) {
+    for (const rec of parseRecords(readFileSync(file)).records) {
       if (rec.type !== RecordType.batch) continue;
       for (const op of decodeBatch(rec.payload)) if (op.kind === "snapshot") found = { index: op.marker.index, term: op.marker.term };
     }

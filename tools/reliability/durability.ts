@@ -17,6 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agreedLeader, Member, stopAll } from "../../test/helpers/cluster.ts";
 import type { Runtime } from "../../test/helpers/server.ts";
+import { newestMarker, snapshotFiles } from "../../test/reliability/durability_disk.ts";
+import { parseSnapName, snapDir } from "../../server/storage/layout.ts";
 import { checkAcked, type Loss, WriteLoad } from "./durability_load.ts";
 import { Rng } from "./rng.ts";
 
@@ -53,6 +55,11 @@ export interface DurabilityReport {
   checked: number;
   /** Snapshots the members logged saving (the snapshot mode makes them often). */
   snapshots: number;
+  /**
+   * Snapshot mode: members whose newest snapshot file was not yet in their
+   * log (no marker) when killed: crashes inside the snapshot-to-trim window.
+   */
+  inSnapshotWindow: number;
   rounds: RoundReport[];
 }
 
@@ -96,6 +103,7 @@ export async function runDurability(opts: DurabilityOptions): Promise<Durability
   const [lo, hi] = opts.loadMs ?? [1000, 3000];
   const rounds: RoundReport[] = [];
   let snapshots = 0;
+  let inSnapshotWindow = 0;
   const countSnapshots = (ms: Member[]) => {
     for (const m of ms) snapshots += m.out.split("saved snapshot at index").length - 1;
   };
@@ -107,10 +115,14 @@ export async function runDurability(opts: DurabilityOptions): Promise<Durability
     for (let round = 0; round < opts.rounds; round++) {
       await sleep(rng.between(lo, hi));
       const victims = opts.mode === "one" ? [members[rng.int(members.length)]] : members;
+      // Snapshot mode aims for the moment a snapshot file appears: before its
+      // marker is in the log and the log is trimmed.
+      if (opts.mode === "snapshot") await newSnapshotFile(victims.map((v) => snapDir(join(cwd, `${v.name}.etcd`))), 3000);
       // kill -9 at once: no member gets to notice the others going.
       for (const v of victims) v.proc?.kill("SIGKILL");
       await Promise.all(victims.map((v) => v.kill()));
       countSnapshots(victims);
+      if (opts.mode === "snapshot") inSnapshotWindow += victims.filter((v) => snapshotAheadOfLog(join(cwd, `${v.name}.etcd`))).length;
       const t0 = performance.now();
       for (const v of victims) v.start();
       await agreedLeader(members, 30_000);
@@ -140,7 +152,7 @@ export async function runDurability(opts: DurabilityOptions): Promise<Durability
     // A final check once nothing is in flight.
     const final = await retry(15_000, () => checkAcked(load, members[0].clientUrl, prefix));
     if (final.lost.length > 0) rounds.push({ killed: [], leaderMs: 0, verifiedMs: 0, lost: final.lost });
-    return { seed: opts.seed, mode: opts.mode, acked: load.acked, unknown: load.unknown, failed: load.failed, checked: final.checked, snapshots, rounds };
+    return { seed: opts.seed, mode: opts.mode, acked: load.acked, unknown: load.unknown, failed: load.failed, checked: final.checked, snapshots, inSnapshotWindow, rounds };
   } catch (err) {
     const logs = members.map((m) => `--- ${m.name}\n${m.out.split("\n").slice(-15).join("\n")}`).join("\n");
     throw new Error(`${(err as Error).message}\n${logs}`);
@@ -149,6 +161,30 @@ export async function runDurability(opts: DurabilityOptions): Promise<Durability
     await stopAll(members);
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+/** Resolves when a new .snap file shows up in one of `dirs` (true), or after timeoutMs (false). */
+async function newSnapshotFile(dirs: string[], timeoutMs: number): Promise<boolean> {
+  const watcher = Deno.watchFs(dirs, { recursive: false });
+  const timer = setTimeout(() => watcher.close(), timeoutMs);
+  try {
+    for await (const ev of watcher) {
+      if (ev.paths.some((p) => p.endsWith(".snap"))) return true;
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
+    try {
+      watcher.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+/** Whether the member's newest snapshot file is newer than the newest snapshot its log records. */
+function snapshotAheadOfLog(dataDir: string): boolean {
+  const files = snapshotFiles(dataDir).map((n) => parseSnapName(n)?.index ?? 0);
+  const newest = files.length > 0 ? Math.max(...files) : 0;
+  return newest > (newestMarker(dataDir)?.index ?? 0);
 }
 
 function sleep(ms: number): Promise<void> {
@@ -167,7 +203,8 @@ export function formatDurability(r: DurabilityReport): string {
   const real = r.rounds.filter((x) => x.killed.length > 0);
   return [
     `seed ${r.seed} ${r.mode}: ${lost === 0 ? "nothing lost" : `${lost} ACKNOWLEDGED WRITE(S) LOST`}`,
-    `  writes: acked ${r.acked}, unknown ${r.unknown}, failed ${r.failed}; keys checked ${r.checked}; rounds ${real.length}; snapshots saved ${r.snapshots}`,
+    `  writes: acked ${r.acked}, unknown ${r.unknown}, failed ${r.failed}; keys checked ${r.checked}; rounds ${real.length}; snapshots saved ${r.snapshots}` +
+    (r.mode === "snapshot" ? `; members killed between a snapshot file and its log marker: ${r.inSnapshotWindow}` : ""),
     `  leader after restart: ${stats(real.map((x) => x.leaderMs))}; all acked writes read back: ${stats(real.map((x) => x.verifiedMs))}`,
   ].join("\n");
 }
