@@ -28,8 +28,13 @@ async function main(): Promise<void> {
     console.log(`etcd Version: ${VERSION} (etcd-ts, etcd v2 API)`);
     return;
   }
+  // Were start-up ever left waiting on something that holds no handle open,
+  // the process would exit 0 with nothing said; say so and fail instead.
+  const stalled = () => fail("start-up stalled: nothing left to wait for before the member was serving");
+  process.on("beforeExit", stalled);
   try {
     const member = await startMember(config);
+    process.off("beforeExit", stalled);
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

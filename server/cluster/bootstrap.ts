@@ -10,6 +10,7 @@ import { decodeConfChange, encodeConfChange } from "../raft/mod.ts";
 import { type Recovered, Wal, type WalEntry } from "../storage/mod.ts";
 import type { SnapshotMeta } from "./raft_node.ts";
 import { computeClusterId, computeMemberId } from "./ids.ts";
+import { withDeadline } from "../runtime/deadline.ts";
 import { peerFetch } from "../runtime/tls.ts";
 
 /** What the WAL remembers about who this member is. */
@@ -222,21 +223,4 @@ export async function fetchMembers(peerUrls: string[]): Promise<{ clusterId: str
     }
   }
   throw last;
-}
-
-/**
- * Runs a request with an abort deadline whose timer keeps the process alive.
- * AbortSignal.timeout's timer does not: on Node, a fetch whose connection is
- * closed as soon as it opens (a proxy with nothing behind it) can stay
- * pending with no handle open, and before any listener exists the process
- * would simply exit 0 mid-bootstrap.
- */
-async function withDeadline<T>(ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctl = new AbortController();
-  const timer = setTimeout(() => ctl.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")), ms);
-  try {
-    return await run(ctl.signal);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -10,6 +10,7 @@ import { ConfigError } from "../../config/errors.ts";
 import { type Command, type CommandContext, stringFlag } from "../cli/command.ts";
 import { exit, V3ExitBadArgs, V3ExitError } from "../cli/exit.ts";
 import { endpointList } from "../session.ts";
+import { withDeadline } from "../../runtime/deadline.ts";
 
 function fail(ctx: CommandContext, code: number, message: string): never {
   ctx.env.out.eprintln(`Error: ${message}`);
@@ -20,11 +21,20 @@ async function save(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) fail(ctx, V3ExitBadArgs, "snapshot save expects one argument");
   const file = ctx.args[0];
   const errors: string[] = [];
+  // Snapshots can be big: 2 minutes per member unless --command-timeout (or --total-timeout) says otherwise.
+  const g = ctx.global;
+  const flag = g.set.has("command-timeout") ? "command-timeout" : g.set.has("total-timeout") ? "total-timeout" : "";
+  const deadlineMs = flag ? Number(g.values.get(flag)) : 120_000;
   // A snapshot comes from one member, as with etcdctl; try them in order.
   for (const ep of endpointList(ctx.global, ctx.env.env)) {
     try {
-      const res = await fetch(ep.replace(/\/$/, "") + "/v2/snapshot", { signal: AbortSignal.timeout(120_000) });
-      const text = await res.text();
+      // withDeadline, not AbortSignal.timeout: on Node a fetch whose connection
+      // is closed unanswered can stay pending with nothing keeping the process
+      // up, and it would exit 0 having saved nothing.
+      const { res, text } = await withDeadline(deadlineMs, async (signal) => {
+        const res = await fetch(ep.replace(/\/$/, "") + "/v2/snapshot", { signal });
+        return { res, text: await res.text() };
+      });
       if (!res.ok) throw new Error(`${res.status} ${text.trim()}`);
       parseBackup(text); // refuse to write anything that would not restore
       writeFileSync(file + ".part", text);
