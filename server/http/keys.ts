@@ -10,6 +10,7 @@ import { readBody } from "./body.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
 import type { CorsHeaders } from "./cors.ts";
 import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
+import { rawRequestTarget } from "../runtime/serve.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -37,7 +38,8 @@ export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
   return async (req: Request): Promise<Response> => {
     const method = req.method;
     if (!ALLOWED.includes(method)) return methodNotAllowed(ALLOWED);
-    const { rawPath, query } = splitUrl(req.url);
+    const sent = rawRequestTarget(req);
+    const { rawPath, query } = splitUrl(sent ? "http://target" + sent : req.url);
     const redirect = cleanRedirect(rawPath, query, method);
     if (redirect) return redirect;
 

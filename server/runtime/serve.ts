@@ -32,6 +32,17 @@ const DenoNs: any = (globalThis as any).Deno;
 
 export const runtimeName: "deno" | "node" = DenoNs?.serve ? "deno" : "node";
 
+// node's adaptor builds req.url with WHATWG URL parsing, which resolves "." and
+// ".." segments; etcd answers those with a 301 to the clean path, so handlers
+// need the target as the client sent it.
+const rawTargets = new WeakMap<Request, string>();
+const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
+
+/** The request target exactly as sent, when the runtime rewrote it in req.url; else undefined. */
+export function rawRequestTarget(req: Request): string | undefined {
+  return rawTargets.get(req);
+}
+
 export function serve(opts: ServeOptions): Promise<Listener> {
   return runtimeName === "deno" && !opts.tls?.ca ? serveDeno(opts) : serveNode(opts);
 }
@@ -82,7 +93,11 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   }
   const server = createAdaptorServer({
     // deno-lint-ignore no-explicit-any
-    fetch: (req: Request, env: any) => opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" }),
+    fetch: (req: Request, env: any) => {
+      const target = env?.incoming?.url;
+      if (typeof target === "string" && DOT_SEGMENT.test(target)) rawTargets.set(req, target);
+      return opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" });
+    },
     ...extra,
   });
   // deno-lint-ignore no-explicit-any
@@ -107,3 +122,4 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
     });
   });
 }
+
