@@ -105,6 +105,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   srv.keepAliveTimeout = 65_000;
   // node:http ends a request still arriving after requestTimeout (5 minutes).
   if (opts.longRequests) srv.requestTimeout = 0;
+  srv.on("connection", lingerOnClose);
   return new Promise((resolve, reject) => {
     srv.once("error", reject);
     srv.listen(opts.port, opts.hostname, () => {
@@ -123,3 +124,21 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   });
 }
 
+/** How long a closing connection keeps reading what the client still sends (Go: 500 ms). */
+const LINGER_MS = 1000;
+
+// node closes a "Connection: close" socket right after the response, even
+// when the client is still sending a body we refused (413): the unread bytes
+// make the kernel send a reset, and the client often loses the response. Like
+// Go's server, send FIN, keep reading (the parser discards it) until the client
+// closes or LINGER_MS passes, then close.
+// deno-lint-ignore no-explicit-any
+function lingerOnClose(sock: any): void {
+  sock.destroySoon = function (this: typeof sock) {
+    if (this.destroyed) return;
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref?.();
+    this.once("close", () => clearTimeout(timer));
+  };
+}
