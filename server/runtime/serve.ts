@@ -49,28 +49,59 @@ export function serve(opts: ServeOptions): Promise<Listener> {
 
 function serveDeno(opts: ServeOptions): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    try {
-      const server = DenoNs.serve(
+    // deno-lint-ignore no-explicit-any
+    let server: any;
+    let port = opts.port;
+    let closing = false;
+    let listening = false;
+    const handler = (req: Request, info: { remoteAddr?: { hostname?: string } }) =>
+      opts.fetch(req, { remoteAddr: info?.remoteAddr?.hostname ?? "" });
+    const start = () => {
+      server = DenoNs.serve(
         {
           hostname: opts.hostname,
-          port: opts.port,
+          port,
           ...(opts.tls ? { cert: opts.tls.cert, key: opts.tls.key } : {}),
           onListen(addr: { hostname: string; port: number }) {
-            resolve({ hostname: addr.hostname, port: addr.port, close: () => server.shutdown() });
+            if (listening) return;
+            listening = true;
+            port = addr.port;
+            resolve({ hostname: addr.hostname, port: addr.port, close: () => ((closing = true), server.shutdown()) });
           },
           onError(err: unknown) {
             console.error("request failed:", err);
             return new Response("Internal Server Error", { status: 500 });
           },
         },
-        // deno-lint-ignore no-explicit-any
-        (req: Request, info: any) => opts.fetch(req, { remoteAddr: info?.remoteAddr?.hostname ?? "" }),
+        handler,
       );
+      // Deno.serve's accept loop ends (and would crash the process as an
+      // unhandled rejection) when accept fails, e.g. when clients hold every
+      // file descriptor. Listen again once descriptors are free.
+      server.finished.catch((err: unknown) => {
+        if (closing) return;
+        console.error(`listener on ${opts.hostname}:${port} stopped (${err}); listening again`);
+        setTimeout(restart, RELISTEN_MS);
+      });
+    };
+    const restart = () => {
+      if (closing) return;
+      try {
+        start();
+      } catch {
+        setTimeout(restart, RELISTEN_MS);
+      }
+    };
+    try {
+      start();
     } catch (err) {
       reject(err);
     }
   });
 }
+
+/** Pause before listening again after the accept loop failed. */
+const RELISTEN_MS = 250;
 
 async function serveNode(opts: ServeOptions): Promise<Listener> {
   const { createAdaptorServer } = await import("@hono/node-server");

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import { rawExchange, request } from "../../tools/reliability/raw_http.ts";
+import { StopWaiting, waitFor } from "../helpers/ports.ts";
 import { runtimesUnderTest } from "../helpers/server.ts";
 import { assertServes, CANARY, CANARY_VALUE, type Single, startSingle } from "./hostile_support.ts";
 
@@ -136,6 +137,41 @@ for (const runtime of runtimesUnderTest()) {
 
         const got = await (await fetch(`${s.clientUrl}/v2/keys${CANARY}`)).json();
         assert.equal(got.node.value, CANARY_VALUE);
+      } finally {
+        await s.close();
+      }
+    },
+  });
+}
+
+// Regression: on Deno, clients holding every file descriptor made Deno.serve's
+// accept loop fail with EMFILE, an unhandled rejection that killed the process.
+for (const runtime of runtimesUnderTest()) {
+  Deno.test({
+    name: `hostile connections (${runtime}): running out of file descriptors does not kill the member`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const s = await startSingle(runtime, runtime === "deno" ? "127.0.60.7" : "127.0.60.8", 512);
+      try {
+        const socks: net.Socket[] = [];
+        for (let i = 0; i < 700; i++) {
+          const c = net.connect(s.clientPort, s.host);
+          c.on("error", () => {});
+          socks.push(c);
+        }
+        await new Promise((r) => setTimeout(r, 1500));
+        for (const c of socks) c.destroy();
+        await waitFor(() => {
+          if (!s.alive()) throw new StopWaiting("the member exited");
+          return fetch(`${s.clientUrl}/health`, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok);
+        }, {
+          timeoutMs: 10_000,
+          what: "the member to serve again",
+        }).catch((err) => {
+          throw new Error(`${err.message}; alive=${s.alive()}; output:\n${s.output().slice(-1500)}`);
+        });
+        await assertServes(s.clientUrl, "descriptors exhausted and freed");
       } finally {
         await s.close();
       }

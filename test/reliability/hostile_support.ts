@@ -6,11 +6,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Member } from "../helpers/cluster.ts";
-import type { Runtime } from "../helpers/server.ts";
+import { spawn } from "node:child_process";
+import process from "node:process";
+import { StopWaiting, waitFor } from "../helpers/ports.ts";
+import { command, type Runtime } from "../helpers/server.ts";
 
 export interface Single {
-  member: Member;
+  /** Still running (not crashed). */
+  alive(): boolean;
+  output(): string;
   host: string;
   clientPort: number;
   peerPort: number;
@@ -19,27 +23,50 @@ export interface Single {
   close(): Promise<void>;
 }
 
-/** One member listening on `host` (client :2379, peer :2380), healthy, with a canary key. */
-export async function startSingle(runtime: Runtime, host: string): Promise<Single> {
+/**
+ * One member listening on `host` (client :2379, peer :2380), healthy, with a
+ * canary key. `fdLimit` starts it under `ulimit -n` (to run it out of descriptors).
+ */
+export async function startSingle(runtime: Runtime, host: string, fdLimit?: number): Promise<Single> {
   const dir = mkdtempSync(join(tmpdir(), "etcd-hostile-"));
   const peer = `http://${host}:2380`;
   const clientUrl = `http://${host}:2379`;
-  const member = new Member("h0", [
+  const args = [
     "--name", "h0", "--data-dir", "h0.etcd",
     "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
     "--listen-client-urls", clientUrl, "--advertise-client-urls", clientUrl,
     "--initial-cluster", `h0=${peer}`,
-  ], clientUrl, dir, runtime).start();
-  await member.healthy(30_000);
-  await putCanary(clientUrl);
-  return {
-    member, host, clientPort: 2379, peerPort: 2380, clientUrl, dir,
-    async close() {
-      await member.kill("SIGKILL");
-      rmSync(dir, { recursive: true, force: true });
-    },
+  ];
+  const [cmd, pre] = command(runtime);
+  const proc = fdLimit === undefined
+    ? spawn(cmd, [...pre, ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } })
+    : spawn("bash", ["-c", `ulimit -n ${fdLimit} && exec "$0" "$@"`, cmd, ...pre, ...args], {
+      cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" },
+    });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  const alive = () => proc.exitCode === null && proc.signalCode === null;
+  const close = async () => {
+    if (alive()) proc.kill("SIGKILL");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    await waitFor(async () => {
+      if (!alive()) throw new StopWaiting(`member exited: ${out}`);
+      const r = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      return (await r.json()).health === "true";
+    }, { timeoutMs: 30_000, what: `${runtime} member on ${clientUrl}` });
+    await putCanary(clientUrl);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { alive, output: () => out, host, clientPort: 2379, peerPort: 2380, clientUrl, dir, close };
 }
+
 
 export const CANARY = "/hostile/canary";
 export const CANARY_VALUE = "still here";
