@@ -20,6 +20,21 @@ export interface PeerBackend {
 /** Largest raft batch we accept (snapshots of big keyspaces travel in one). */
 const MAX_RAFT_BODY = 512 * 1024 * 1024;
 
+/**
+ * Highest term a peer may send. Terms count elections, so a term this large
+ * is forged; one near 2^53 would wedge the cluster (no later election's term
+ * could be represented), so it is refused before raft sees it.
+ */
+export const MAX_PEER_TERM = 2 ** 48;
+
+function forgedTerm(msgs: unknown[]): string | null {
+  for (const m of msgs) {
+    const term = (m as { term?: unknown } | null)?.term;
+    if (typeof term === "number" && term > MAX_PEER_TERM) return `raft message term ${term} is beyond ${MAX_PEER_TERM}`;
+  }
+  return null;
+}
+
 export function createPeerApp(b: PeerBackend): Hono {
   const app = new Hono();
   const cid = () => ({ "X-Etcd-Cluster-Id": b.clusterId });
@@ -32,6 +47,8 @@ export function createPeerApp(b: PeerBackend): Hono {
     try {
       msgs = JSON.parse(await c.req.text());
       if (!Array.isArray(msgs)) throw new Error("expected a JSON array of raft messages");
+      const forged = forgedTerm(msgs);
+      if (forged) throw new Error(forged);
     } catch (err) {
       return jsonResponse({ message: `malformed raft message: ${(err as Error).message}` }, 400, cid());
     }
@@ -56,7 +73,10 @@ export function createPeerApp(b: PeerBackend): Hono {
     const cluster = c.req.header("x-etcd-cluster-id") ?? null;
     try {
       const head = c.req.header("x-raft-message");
-      const msg = inbound.add(id, offset, total, await c.req.text(), head ? JSON.parse(decodeURIComponent(head)) : undefined);
+      const headMsg = head ? JSON.parse(decodeURIComponent(head)) : undefined;
+      const forged = headMsg ? forgedTerm([headMsg]) : null;
+      if (forged) throw new Error(forged);
+      const msg = inbound.add(id, offset, total, await c.req.text(), headMsg);
       if (msg) b.receive([msg], cluster, from);
     } catch (err) {
       const status = (err as { status?: number }).status ?? 400;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { Member } from "../helpers/cluster.ts";
 import { StopWaiting, waitFor } from "../helpers/ports.ts";
 import { command, type Runtime } from "../helpers/server.ts";
 
@@ -108,4 +109,31 @@ export function assertEtcdError(body: unknown, code: number, what: string): void
   assert.equal(b.errorCode, code, `${what}: errorCode in ${JSON.stringify(body)}`);
   assert.equal(typeof b.message, "string", `${what}: message`);
   assert.equal(typeof b.index, "number", `${what}: index`);
+}
+
+/** Three members founding a cluster on `${ipBase}.1..3` (client :2379, peer :2380), started and healthy. */
+export async function startTrio(runtime: Runtime, ipBase: string): Promise<{ members: Member[]; dir: string; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), "etcd-hostile-trio-"));
+  const ip = (i: number) => `${ipBase}.${i + 1}`;
+  const initial = [0, 1, 2].map((i) => `p${i}=http://${ip(i)}:2380`).join(",");
+  const members = [0, 1, 2].map((i) =>
+    new Member(`p${i}`, [
+      "--name", `p${i}`, "--data-dir", `p${i}.etcd`,
+      "--listen-peer-urls", `http://${ip(i)}:2380`, "--initial-advertise-peer-urls", `http://${ip(i)}:2380`,
+      "--listen-client-urls", `http://${ip(i)}:2379`, "--advertise-client-urls", `http://${ip(i)}:2379`,
+      "--initial-cluster", initial,
+    ], `http://${ip(i)}:2379`, dir, runtime)
+  );
+  const close = async () => {
+    await Promise.all(members.map((m) => m.kill("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const m of members) m.start();
+    await Promise.all(members.map((m) => m.healthy(30_000)));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { members, dir, close };
 }
