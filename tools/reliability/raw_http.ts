@@ -3,6 +3,7 @@
 // broken chunking, half a request, plain garbage) and see exactly what the
 // server answered, or that it closed the connection.
 
+import { Buffer } from "node:buffer";
 import net from "node:net";
 
 export interface RawAnswer {
