@@ -27,9 +27,11 @@ const MAX_RAFT_BODY = 512 * 1024 * 1024;
  */
 export const MAX_PEER_TERM = 2 ** 48;
 
+/** Why a batch must be refused before raft sees it, or null. */
 function forgedTerm(msgs: unknown[]): string | null {
   for (const m of msgs) {
-    const term = (m as { term?: unknown } | null)?.term;
+    if (typeof m !== "object" || m === null || Array.isArray(m)) return "each raft message must be a JSON object";
+    const term = (m as { term?: unknown }).term;
     if (typeof term === "number" && term > MAX_PEER_TERM) return `raft message term ${term} is beyond ${MAX_PEER_TERM}`;
   }
   return null;

@@ -131,7 +131,7 @@ const cases: Case[] = [
   {
     name: "a JSON body is not a form",
     send: request("PUT", "/v2/keys/hostile/json", { headers: { "Content-Type": "application/json" }, body: '{"value":"x"}' }),
-    async check(a) {
+    check(a) {
       assert.equal(a.status, 201, a.raw.slice(0, 300));
       assert.equal((jsonOf(a) as { node: { value: string } }).node.value, "");
     },

@@ -135,6 +135,18 @@ for (const runtime of runtimesUnderTest()) {
           await assertServes(s.clientUrl, "2000 connections dropped at once");
         });
 
+        await t.step("1000 idle connections on the peer port", async () => {
+          const idle = await openIdle(s.host, s.peerPort, 1000);
+          try {
+            const r = await fetch(`http://${s.host}:${s.peerPort}/members`, { signal: AbortSignal.timeout(5000) });
+            assert.equal(r.status, 200);
+            await r.body?.cancel();
+            await assertServes(s.clientUrl, "1000 idle peer connections");
+          } finally {
+            for (const c of idle) c.destroy();
+          }
+        });
+
         const got = await (await fetch(`${s.clientUrl}/v2/keys${CANARY}`)).json();
         assert.equal(got.node.value, CANARY_VALUE);
       } finally {

@@ -42,7 +42,14 @@ const cases: PeerCase[] = [
   { name: "random bytes", send: () => "\x00\x9f\xff garbage \x01\x02\r\n\r\n\x7f", check: (a) => assert.ok(a.status === null || a.status === 400, a.raw) },
   { name: "a body that is not JSON", send: (c) => raft(c, "x").replace('"x"', "{{{") },
   { name: "a JSON object instead of an array", send: (c) => raft(c, { type: "app" }) },
-  { name: "null and scalars in the batch", send: (c) => raft(c, [null, 1, "x"]) },
+  {
+    name: "null and scalars in the batch",
+    send: (c) => raft(c, [null, 1, "x"]),
+    check(a) {
+      refused(a);
+      assert.match(a.body, /must be a JSON object/);
+    },
+  },
   { name: "an unknown message type", send: (c) => raft(c, [{ type: "bogus", term: c.term, from: c.leader, to: c.follower }]), check: survived },
   { name: "a negative term", send: (c) => raft(c, [{ type: "heartbeat", term: -1, from: c.leader, to: c.follower }]), check: survived },
   { name: "a string term", send: (c) => raft(c, [{ type: "heartbeat", term: "7", from: c.leader, to: c.follower }]), check: survived },
@@ -97,7 +104,18 @@ const cases: PeerCase[] = [
   { name: "a snapshot head that is not a snap message", send: (c) => post("/raft/snapshot?id=h2&offset=0&total=2", "zz", { "X-Etcd-Cluster-Id": c.clusterId, "X-Raft-Message": encodeURIComponent('{"type":"app"}') }) },
   { name: "a member update from another cluster", send: (c) => post("/members/update", JSON.stringify({ id: c.follower, peerURLs: ["http://127.0.61.99:1"] }), { "X-Etcd-Cluster-Id": "deadbeef" }) },
   { name: "a join with a broken body", send: () => post("/join", '{"name":') },
-  { name: "an unknown path", send: () => request("GET", "/raft/../../etc/passwd") },
+  { name: "`..` segments", send: () => request("GET", "/raft/../../etc/passwd") },
+  { name: "invalid percent-encoding in the path", send: (c) => post("/raft%zz", "[]", { "X-Etcd-Cluster-Id": c.clusterId }), check: survived },
+  { name: "a path of 64 KiB", send: () => request("GET", `/members/${"m".repeat(64 * 1024)}`), check: (a) => assert.ok(a.status !== null && a.status >= 400 && a.status < 500, a.raw.slice(0, 200)) },
+  { name: "an unknown method", send: () => request("BREW", "/raft"), check: (a) => assert.ok(a.status !== null && a.status >= 400 && a.status < 500, a.raw.slice(0, 200)) },
+  {
+    name: "Content-Length and Transfer-Encoding both, hiding a second raft request",
+    send: (c) => {
+      const hidden = raft(c, [{ type: "heartbeat", term: Number.MAX_SAFE_INTEGER, from: c.leader, to: c.follower }]);
+      return `POST /raft HTTP/1.1\r\nHost: h\r\nX-Etcd-Cluster-Id: ${c.clusterId}\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${hidden}`;
+    },
+    check: (a) => assert.ok(a.status === null || (a.status >= 400 && a.status < 500), a.raw.slice(0, 200)),
+  },
   { name: "GET on the raft endpoint", send: () => request("GET", "/raft") },
 ];
 
