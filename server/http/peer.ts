@@ -177,6 +177,8 @@ async function receiveStream(b: PeerBackend, req: Request, headers: Record<strin
           return jsonResponse({ message: `malformed raft message: ${(err as Error).message}` }, 400, headers);
         }
         if (!Array.isArray(msgs)) return jsonResponse({ message: "malformed raft message: expected a JSON array of raft messages" }, 400, headers);
+        const forged = forgedTerm(msgs);
+        if (forged) return jsonResponse({ message: `malformed raft message: ${forged}` }, 400, headers);
         b.receive(msgs as Message[], cluster, from);
       }
       if (start < text.length) {

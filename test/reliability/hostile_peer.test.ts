@@ -31,6 +31,16 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 const raft = (c: Ctx, msgs: unknown) =>
   post("/raft", JSON.stringify(msgs), { "X-Etcd-Cluster-Id": c.clusterId, "X-Server-From": c.leader });
 
+/** A complete (chunked) raft stream: one JSON batch per line. */
+const stream = (c: Ctx, lines: string[]) => {
+  const chunks = lines.map((l) => {
+    const data = l + "\n";
+    return `${new TextEncoder().encode(data).length.toString(16)}\r\n${data}\r\n`;
+  }).join("");
+  return `POST /raft/stream HTTP/1.1\r\nHost: h\r\nX-Etcd-Cluster-Id: ${c.clusterId}\r\nX-Server-From: ${c.leader}\r\n` +
+    `Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunks}0\r\n\r\n`;
+};
+
 const refused = (a: RawAnswer) => {
   assert.ok(a.status !== null && a.status >= 400 && a.status < 500, `expected a 4xx, got ${a.raw.slice(0, 300)}`);
   assert.equal(typeof (jsonOf(a) as { message?: unknown })?.message, "string", `JSON {message}: ${a.body}`);
@@ -81,6 +91,20 @@ const cases: PeerCase[] = [
     name: "a forged higher term below the bound (an election follows, then commits resume)",
     send: (c) => raft(c, [{ type: "heartbeat", term: c.term + 1000, from: c.leader, to: c.follower, commit: 0 }]),
     check: survived,
+  },
+  {
+    name: "a stream line with a term so large the next election could not count past it",
+    send: (c) => stream(c, [JSON.stringify([{ type: "heartbeat", term: Number.MAX_SAFE_INTEGER, from: c.leader, to: c.follower, commit: 0 }])]),
+  },
+  { name: "a stream line that is not JSON", send: (c) => stream(c, ["[]", "{{{"]) },
+  { name: "a stream line with null in its batch", send: (c) => stream(c, ["[null]"]), check: survived },
+  {
+    name: "a stream from another cluster",
+    send: (c) => stream({ ...c, clusterId: "deadbeefdeadbeef" }, ["[]"]),
+    check(a) {
+      refused(a);
+      assert.equal(a.status, 412);
+    },
   },
   {
     name: "another cluster's ID",

@@ -128,7 +128,16 @@ export function peerRequest(rng: Rng, ids: PeerIds, to: string): string {
     path = pick(rng, ["/members", "/members/update", "/join", "/version", "/raft/../x", "/nope", "/raft/stream"]);
     body = rng.next() < 0.5 ? JSON.stringify({ id: junk(rng), name: junk(rng), peerURLs: junk(rng), clientURLs: junk(rng) }) : randomBytes(rng, 30);
   }
-  const headers = ["Host: fuzz", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(body, "latin1")}`, "Connection: close"];
+  const chunked = path === "/raft" && rng.next() < 0.3;
+  if (chunked) {
+    // The long-lived stream: one batch per line, sent chunked.
+    path = "/raft/stream";
+    body = `${body}\n`;
+    if (rng.next() < 0.5) body += JSON.stringify([raftMessage(rng, ids, to)]) + "\n";
+    body = `${Buffer.byteLength(body, "latin1").toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+  }
+  const headers = ["Host: fuzz", "Content-Type: application/json", "Connection: close",
+    chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${Buffer.byteLength(body, "latin1")}`];
   const cid = rng.next();
   if (cid < 0.8) headers.push(`X-Etcd-Cluster-Id: ${ids.clusterId}`);
   else if (cid < 0.9) headers.push(`X-Etcd-Cluster-Id: ${rng.int(2 ** 31).toString(16)}`);
