@@ -11,8 +11,8 @@ import { runtimesUnderTest } from "../helpers/server.ts";
 const SEED = 20261122;
 
 const runs: FuzzOptions[] = [
-  ...runtimesUnderTest().map((runtime): FuzzOptions => ({ seed: SEED, durationMs: 3000, target: "client", runtime, ipBase: "127.0.64" })),
-  { seed: SEED, durationMs: 4000, target: "peer", runtime: runtimesUnderTest()[0], ipBase: "127.0.63" },
+  ...runtimesUnderTest().map((runtime): FuzzOptions => ({ seed: SEED, durationMs: 2500, target: "client", runtime, ipBase: "127.0.64" })),
+  { seed: SEED, durationMs: 3000, target: "peer", runtime: runtimesUnderTest()[0], ipBase: "127.0.63" },
 ];
 
 for (const opts of runs) {
