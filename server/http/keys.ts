@@ -104,13 +104,25 @@ function cleanRedirect(rawPath: string, query: string, method: string): Response
   }
   let clean = "/" + out.join("/");
   if (rawPath.endsWith("/") && clean !== "/") clean += "/";
-  const location = clean + (query ? "?" + query : "");
-  // Like Go's http.Redirect: an HTML body only for GET and HEAD.
+  // Like Go's http.Redirect: non-ASCII bytes %-escaped (a header must be a
+  // ByteString; raw bytes in a query reach us), an HTML body only for GET and
+  // HEAD, with the URL HTML-escaped in it.
+  const location = hexEscapeNonAscii(clean + (query ? "?" + query : ""));
   if (method !== "GET" && method !== "HEAD") return new Response(null, { status: 301, headers: { Location: location } });
-  return new Response(`<a href="${location}">Moved Permanently</a>.\n\n`, {
+  return new Response(`<a href="${htmlEscape(location)}">Moved Permanently</a>.\n\n`, {
     status: 301,
     headers: { Location: location, "Content-Type": "text/html; charset=utf-8" },
   });
+}
+
+const utf8 = new TextEncoder();
+
+function hexEscapeNonAscii(s: string): string {
+  return s.replace(/[^\x21-\x7e]/gu, (ch) => Array.from(utf8.encode(ch), (b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join(""));
+}
+
+function htmlEscape(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 function toV2Request(kr: KeysRequest): V2Request {

@@ -61,6 +61,25 @@ const cases: Case[] = [
     },
   },
   {
+    // Found by the fuzz loop (seed 11): raw UTF-8 in the query (here U+0296)
+    // made the redirect's Location header an invalid ByteString, a 500 on Deno.
+    name: "`..` with raw non-ASCII bytes and HTML in the query",
+    send: request("PUT", `/v2/keys/hostile/./..?\xca\x96=<b>"x"</b>&v=\xc3\xbc`),
+    check(a) {
+      // node's parser refuses the raw bytes; Deno passes them on.
+      assert.ok(a.status === 301 || a.status === 400, a.raw.slice(0, 300));
+      if (a.status === 301) assert.match(a.headers["location"], /^\/v2\/keys\?%CA%96=<b>"x"<\/b>&v=%C3%BC$/);
+    },
+  },
+  {
+    name: "`..` on GET: the redirect's HTML body escapes the URL",
+    send: request("GET", `/v2/keys/hostile/./..?a="><script>x</script>`),
+    check(a) {
+      assert.ok(a.status === 301 || a.status === 400, a.raw.slice(0, 300));
+      if (a.status === 301) assert.ok(!a.body.includes("<script>"), a.body);
+    },
+  },
+  {
     name: "a key of 64 KiB",
     send: request("PUT", `/v2/keys/${"k".repeat(64 * 1024)}?value=1`),
     check(a, runtime) {

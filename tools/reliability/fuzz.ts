@@ -149,7 +149,9 @@ export async function fuzz(opts: FuzzOptions): Promise<FuzzReport> {
       report.requests++;
       const key = a.status === null ? "none" : String(a.status);
       report.statuses[key] = (report.statuses[key] ?? 0) + 1;
-      if (a.status !== null && a.status >= 500) throw new Error(`a server error (${a.status}): ${a.body.slice(0, 300)}`);
+      if (a.status !== null && a.status >= 500) {
+        throw new Error(`a server error (${a.status}): ${a.body.slice(0, 300)}\nthe request: ${JSON.stringify(req)}`);
+      }
       if (report.requests % checkEvery === 0) {
         await checkInvariants(t, model, rng);
         report.checks++;
