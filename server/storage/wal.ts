@@ -6,11 +6,12 @@
 // validate appends and to decide what a snapshot marker means; the entries
 // themselves are the Raft core's business.
 
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { ByteWriter } from "./bytes.ts";
 import { WalUsageError } from "./errors.ts";
-import { listDir, pathExists, syncDir, writeAll, writeFileAtomic } from "./fs_util.ts";
+import { listDir, pathExists, syncDir, writeFileAtomic } from "./fs_util.ts";
 import { memberDir, parseSegmentName, segmentName, snapDir, snapName, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
 import { encodeString, type SnapshotMarker, writeEntry, writeHardState, writeMarker } from "./payloads.ts";
@@ -284,7 +285,12 @@ export class Wal {
     const bytes = this.encodeBatch(batch);
     const seg = this.segments[this.segments.length - 1];
     if (bytes.length > 0) {
-      await writeAll(this.fh, bytes);
+      // The write itself only reaches the page cache (microseconds), so it is
+      // done synchronously; only the fdatasync goes to the thread pool. Each
+      // trip there waits for the event loop to come round, which under load
+      // means after a whole burst of requests: two trips per batch made a
+      // 250-byte append take ~7 ms where the disk needed ~1.
+      writeAllSync(this.fh.fd, bytes);
       this.counters.writes++;
       this.counters.bytes += bytes.length;
       seg.size += bytes.length;
@@ -428,4 +434,13 @@ function asError(err: unknown): Error {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function writeAllSync(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = fs.writeSync(fd, bytes, done, bytes.length - done);
+    if (n <= 0) throw new Error("write made no progress");
+    done += n;
+  }
 }
