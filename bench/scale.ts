@@ -37,7 +37,7 @@ export function scaleValue(d: number, k: number): string {
 }
 
 /** PUTs every key; returns the count of failed writes. */
-async function load(m: Member, plan: ScalePlan): Promise<number> {
+export async function loadScaleKeys(m: Member, plan: Pick<ScalePlan, "dirs" | "keysPerDir" | "loadConnections">): Promise<number> {
   const total = plan.dirs * plan.keysPerDir;
   let failed = 0;
   await onConnections(m.clientUrl, plan.loadConnections, total, async (c, i) => {
@@ -51,7 +51,7 @@ async function load(m: Member, plan: ScalePlan): Promise<number> {
 }
 
 /** Polls (every 2 ms) until GET of the key answers 200 with the value; ms from spawn. */
-async function untilRecovered(m: Member, url: string, value: string, timeoutMs: number): Promise<number> {
+export async function untilRecovered(m: Member, url: string, value: string, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (m.child.exitCode !== null) throw new Error(`${m.system} exited with ${m.child.exitCode} while recovering`);
@@ -85,7 +85,7 @@ export async function scaleWorkload(
 
     log(`${sys}: scale, loading ${total} keys on ${plan.loadConnections} conns`);
     const t0 = performance.now();
-    const failed = await load(m, plan);
+    const failed = await loadScaleKeys(m, plan);
     const loadS = (performance.now() - t0) / 1000;
     record(`5a. scale: load ${label} × 64 B, ${plan.loadConnections} conns`, "s", false, loadS, failed);
     record(`5a. scale: load ${label} × 64 B, ${plan.loadConnections} conns`, "writes/s", true, total / loadS);
