@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     const script = path.join(dir, "etcd.mjs");
     fs.copyFileSync(path.join(root, "dist/etcd.js"), script);
     const flags = { heartbeatMs: 100, electionMs: 1000 };
-    const heap = { system: "ours" as const, command: "node", prefix: ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`, script] };
+    const heap = { system: "ours" as const, command: "node", prefix: ["--trace-gc", "--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`, script] };
     let [m] = spawnCluster(heap, [{ name: "m0", host }], flags, dir);
     await waitReady(m, 30_000);
     const t0 = performance.now();
@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     console.log(`loaded ${keys} keys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await sleep(2000);
     console.log(`RSS idle after load: ${treeRssMiB(m.child.pid!).toFixed(0)} MiB`);
+    // --trace-gc's last full collections: live heap before -> after (committed) MB.
+    const gcLog = fs.readFileSync(path.join(dir, `ours-${host}.log`), "utf8").split("\n").filter((l) => l.includes("Mark-Compact"));
+    console.log(gcLog.slice(-3).join("\n"));
     if (mode !== "recovery") m.child.kill("SIGUSR2");
     let snapFile: string | undefined;
     for (let i = 0; i < 600 && !snapFile && mode !== "recovery"; i++) {
