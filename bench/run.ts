@@ -3,7 +3,7 @@
 // ratios from one run mean anything on a small, noisy machine.
 //
 //   npm run bench -- [--rounds 3] [--duration 5s] [--ours=sea|deno]
-//                    [--only 1,2,3,cold,failover] [--etcd /usr/bin/etcd]
+//                    [--only 1,2,3,cold,failover,watch,scale] [--etcd /usr/bin/etcd]
 //
 // --ours=sea (default) runs dist/etcd (build it first: npx deno run -A
 // build.ts); --ours=deno runs node_modules/.bin/deno run -A server/main.ts.
@@ -14,6 +14,7 @@ import * as path from "node:path";
 import process from "node:process";
 import {
   findLeader,
+  hostRange,
   killAll,
   type Launcher,
   type Member,
@@ -25,8 +26,10 @@ import {
   type System,
   waitReady,
 } from "./lib/members.ts";
-import { type Metric, table } from "./lib/stats.ts";
+import { type Metric, type Recorder, table } from "./lib/stats.ts";
 import { luaScript, runWrk, type WrkResult } from "./lib/wrk.ts";
+import { DEFAULT_SCALE_PLAN, scaleWorkload } from "./scale.ts";
+import { DEFAULT_WATCH_PLAN, watchWorkload } from "./watch.ts";
 
 interface Options {
   rounds: number;
@@ -38,7 +41,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { rounds: 3, durationS: 5, ours: "sea", etcdBin: "/usr/bin/etcd", only: new Set(["1", "2", "3", "cold", "failover"]), threads: 2 };
+  const o: Options = { rounds: 3, durationS: 5, ours: "sea", etcdBin: "/usr/bin/etcd", only: new Set(["1", "2", "3", "cold", "failover", "watch", "scale"]), threads: 2 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=", 2);
     const value = () => inline ?? argv[++i];
@@ -98,6 +101,9 @@ class Results {
     const m = this.get(workload, unit, higherIsBetter);
     m[system].push(value);
     m.errors[system] += errors;
+  }
+  recorder(system: System): Recorder {
+    return (workload, unit, higherIsBetter, value, errors = 0) => this.add(system, workload, unit, higherIsBetter, value, errors);
   }
   addWrk(system: System, workload: string, r: WrkResult, rateUnit: string, p50 = false): void {
     this.add(system, workload, rateUnit, true, r.rps, r.errors);
@@ -178,6 +184,26 @@ async function threeMembers(launcher: Launcher, o: Options, res: Results, logDir
   }
 }
 
+// The watch and scale workloads keep to 127.0.36.x–127.0.39.x.
+const ownHost = hostRange(36, 39);
+
+async function watchMember(launcher: Launcher, res: Results, logDir: string): Promise<void> {
+  const members = spawnCluster(launcher, [{ name: "m0", host: ownHost() }], ONE, logDir);
+  try {
+    await waitReady(members[0], READY_MS);
+    await findLeader(members, READY_MS);
+    await watchWorkload(members[0], DEFAULT_WATCH_PLAN, res.recorder(launcher.system), log);
+  } finally {
+    await stopCluster(members);
+  }
+}
+
+async function scaleMember(launcher: Launcher, o: Options, res: Results, logDir: string): Promise<void> {
+  const plan = { ...DEFAULT_SCALE_PLAN, durationS: o.durationS, threads: o.threads };
+  const m = await scaleWorkload(launcher, ownHost(), ONE, logDir, plan, res.recorder(launcher.system), log);
+  await stopCluster([m]);
+}
+
 /** Tries writes on the survivors in turn until one succeeds; returns the time. */
 async function firstWrite(survivors: Member[], timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
@@ -206,6 +232,8 @@ async function main(): Promise<void> {
       log(`round ${round}/${o.rounds}: ${sys}`);
       if (["1", "2", "cold"].some((w) => o.only.has(w))) await oneMember(ls[sys], o, res, logDir);
       if (["3", "failover"].some((w) => o.only.has(w))) await threeMembers(ls[sys], o, res, logDir);
+      if (o.only.has("watch")) await watchMember(ls[sys], res, logDir);
+      if (o.only.has("scale")) await scaleMember(ls[sys], o, res, logDir);
     }
   }
   console.log(`\n## etcd 3.4 vs ours (${o.ours}), ${o.rounds} rounds × ${o.durationS}s, wrk -t${o.threads}; medians\n`);

@@ -40,9 +40,21 @@ function nextHost(): string {
   return `127.0.${third}.${(n % 250) + 2}`;
 }
 
+/** Hosts 127.0.<from>.2 … 127.0.<to>.251 in turn, for workloads that keep to their own range. */
+export function hostRange(fromThird: number, toThird: number): () => string {
+  let n = 0;
+  const span = toThird - fromThird + 1;
+  return () => {
+    const i = n++;
+    return `127.0.${fromThird + Math.floor(i / 250) % span}.${(i % 250) + 2}`;
+  };
+}
+
 export interface MemberSpec {
   name: string;
   host: string;
+  /** An existing data dir to start on (a restart); a fresh one when absent. */
+  dataDir?: string;
 }
 
 export function planMembers(count: number): MemberSpec[] {
@@ -59,7 +71,7 @@ export function spawnCluster(launcher: Launcher, plan: MemberSpec[], flags: Clus
   const token = `bench-${process.pid}-${nextSlot}`;
   const initialCluster = plan.map((m) => `${m.name}=http://${m.host}:2380`).join(",");
   return plan.map((m) => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${launcher.system}-`));
+    const dataDir = m.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bench-${launcher.system}-`));
     dirs.add(dataDir);
     const clientUrl = `http://${m.host}:2379`;
     const peerUrl = `http://${m.host}:2380`;

@@ -34,10 +34,21 @@ export function table(metrics: Metric[]): string {
   for (const m of metrics) {
     const e = median(m.etcd);
     const o = median(m.ours);
-    const ratio = o / e;
+    // A ratio of signed quantities (a watcher may hear before the writer) means nothing.
+    const ratio = e > 0 && o >= 0 ? o / e : NaN;
     rows.push(
       `| ${m.workload} | ${m.unit} | ${fmt(e)} | ${fmt(o)} | ${Number.isFinite(ratio) ? ratio.toFixed(2) + "×" : "n/a"} | ${m.higherIsBetter ? "higher" : "lower"} | ${m.etcd.map(fmt).join(", ")} | ${m.ours.map(fmt).join(", ")} | ${m.errors.etcd}/${m.errors.ours} |`,
     );
   }
   return rows.join("\n");
 }
+
+/** The p-th percentile (0–100) of the samples, nearest-rank. */
+export function percentile(xs: number[], p: number): number {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
+}
+
+/** Adds one sample of a metric for one system (see Results in run.ts). */
+export type Recorder = (workload: string, unit: string, higherIsBetter: boolean, value: number, errors?: number) => void;

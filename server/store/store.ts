@@ -97,12 +97,10 @@ export class Store {
   set(path: string, dir: boolean, value: string, ttl: TtlOptions = permanent): StoreEvent {
     return this.counted("sets", () => {
       path = cleanPath(path);
-      let prev: TreeNode | undefined;
-      try {
-        prev = this.internalGet(path);
-      } catch (err) {
-        if (!(err instanceof EtcdError && err.errorCode === Code.KeyNotFound) || ttl.refresh) throw err;
-      }
+      // A missing key is the common case for set: look it up without
+      // throwing (an Error per new key costs a stack trace, in replay too).
+      const prev = this.lookup(path) ?? undefined;
+      if (!prev && ttl.refresh) this.internalGet(path);
       if (ttl.refresh && prev) value = prev.value ?? "";
       const e = this.internalCreate(path, dir, value, false, true, ttl.expireAt, "set");
       if (prev) e.prevNode = prev.repr(false, false, this.clock());
@@ -266,6 +264,13 @@ export class Store {
   }
 
   private internalGet(path: string): TreeNode {
+    const n = this.lookup(path);
+    if (n) return n;
+    throw new EtcdError(Code.KeyNotFound, this.firstMissing(path), this.index);
+  }
+
+  /** The node at path, or null when a path element is missing (a file on the way is still NotDir). */
+  private lookup(path: string): TreeNode | null {
     if (path === "/") return this.root;
     let n = this.root;
     let start = 1;
@@ -274,12 +279,22 @@ export class Store {
       const name = end === -1 ? path.slice(start) : path.slice(start, end);
       if (n.children === null) throw new EtcdError(Code.NotDir, n.path, this.index);
       const child = n.children.get(name);
-      if (!child) {
-        const missing = end === -1 ? path : path.slice(0, end);
-        throw new EtcdError(Code.KeyNotFound, missing, this.index);
-      }
+      if (!child) return null;
       n = child;
       if (end === -1) return n;
+      start = end + 1;
+    }
+  }
+
+  /** The shortest prefix of path that does not exist (etcd's KeyNotFound cause). */
+  private firstMissing(path: string): string {
+    let n = this.root;
+    let start = 1;
+    for (;;) {
+      const end = path.indexOf("/", start);
+      const child = n.children?.get(end === -1 ? path.slice(start) : path.slice(start, end));
+      if (!child || end === -1) return end === -1 ? path : path.slice(0, end);
+      n = child;
       start = end + 1;
     }
   }
