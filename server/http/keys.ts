@@ -10,7 +10,7 @@ import { readBody } from "./body.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
 import type { CorsHeaders } from "./cors.ts";
 import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
-import { rawRequestTarget } from "../runtime/serve.ts";
+import { onExchangeEnd, rawRequestTarget } from "../runtime/serve.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -95,11 +95,13 @@ export function splitUrl(url: string): { rawPath: string; query: string } {
 
 /** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
 function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
-  if (!/\/\/|\/\.\.?(\/|$)/.test(rawPath)) return null;
+  // Go cleans the decoded path, so %2E and %2e spell dots too.
+  if (!/\/\/|\/(?:\.|%2e){1,2}(\/|$)/i.test(rawPath)) return null;
   const out: string[] = [];
   for (const part of rawPath.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") out.pop();
+    const dots = part.replace(/%2e/gi, ".");
+    if (part === "" || dots === ".") continue;
+    if (dots === "..") out.pop();
     else out.push(part);
   }
   let clean = "/" + out.join("/");
@@ -170,6 +172,17 @@ function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noVa
   return withCors(body, status, raftHeaders(backend, ev.etcdIndex, cors), cors);
 }
 
+// Every watcher of a key gets the same event in a row: encode it once.
+let lastEvent: StoreEvent | undefined;
+let lastBytes = new Uint8Array();
+function eventBytes(e: StoreEvent): Uint8Array {
+  if (e !== lastEvent) {
+    lastBytes = encoder.encode(e.encode());
+    lastEvent = e;
+  }
+  return lastBytes;
+}
+
 /** A long poll (one event, then the response ends) or, with stream=true, one JSON event per line. */
 function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Request, cors: Record<string, string> | null): Response {
   let watcher: Watcher | undefined;
@@ -193,7 +206,8 @@ function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Re
   const deliver = (e: StoreEvent) => {
     if (done) return;
     try {
-      ctrl.enqueue(encoder.encode(e.encode()));
+      // A copy each: a runtime may take ownership of the chunks it is given.
+      ctrl.enqueue(eventBytes(e).slice());
       if (!kr.stream) {
         finish();
         ctrl.close();
@@ -215,7 +229,7 @@ function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Re
         ctrl.close();
       } catch { /* already closed */ }
     }, opts.watchTimeoutMs);
-    req.signal?.addEventListener("abort", finish, { once: true });
+    onExchangeEnd(req, finish);
   }
   return withCors(body, 200, raftHeaders(backend, watcher.startIndex, cors), cors);
 }

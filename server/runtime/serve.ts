@@ -36,11 +36,24 @@ export const runtimeName: "deno" | "node" = DenoNs?.serve ? "deno" : "node";
 // ".." segments; etcd answers those with a 301 to the clean path, so handlers
 // need the target as the client sent it.
 const rawTargets = new WeakMap<Request, string>();
-const DOT_SEGMENT = /\/\.\.?(?:[/?#]|$)/;
+// The URL parser treats %2e as a dot too.
+const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?#]|$)/i;
+// On Node, the response of each request: its "close" tells when a client
+// went away, without the AbortSignal (and full web Request) that req.signal
+// would make node's adaptor build for every long poll.
+// deno-lint-ignore no-explicit-any
+const nodeResponses = new WeakMap<Request, any>();
 
 /** The request target exactly as sent, when the runtime rewrote it in req.url; else undefined. */
 export function rawRequestTarget(req: Request): string | undefined {
   return rawTargets.get(req);
+}
+
+/** Calls `fn` once the exchange is over: answered, or the client went away. */
+export function onExchangeEnd(req: Request, fn: () => void): void {
+  const res = nodeResponses.get(req);
+  if (res) res.once("close", fn);
+  else req.signal?.addEventListener("abort", fn, { once: true });
 }
 
 export function serve(opts: ServeOptions): Promise<Listener> {
@@ -127,6 +140,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
     fetch: (req: Request, env: any) => {
       const target = env?.incoming?.url;
       if (typeof target === "string" && DOT_SEGMENT.test(target)) rawTargets.set(req, target);
+      if (env?.outgoing) nodeResponses.set(req, env.outgoing);
       return opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" });
     },
     ...extra,

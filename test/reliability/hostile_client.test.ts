@@ -61,6 +61,16 @@ const cases: Case[] = [
     },
   },
   {
+    // Go cleans the decoded path: %2E%2E is a `..` too (it wrote /hostile/dotenc).
+    name: "`%2E%2E` segments on PUT redirect and write nothing",
+    send: request("PUT", "/v2/keys/hostile/x/%2E%2e/dotenc?value=1"),
+    async check(a, _r, s) {
+      assert.equal(a.status, 301, a.raw.slice(0, 300));
+      assert.equal(a.headers["location"], "/v2/keys/hostile/dotenc?value=1");
+      await keyAbsent(s, "/hostile/dotenc");
+    },
+  },
+  {
     // Found by the fuzz loop (seed 11): raw UTF-8 in the query (here U+0296)
     // made the redirect's Location header an invalid ByteString, a 500 on Deno.
     name: "`..` with raw non-ASCII bytes and HTML in the query",
