@@ -10,6 +10,7 @@ import { readBody } from "./body.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
 import type { CorsHeaders } from "./cors.ts";
 import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
+import { setImmediate } from "node:timers";
 import { onExchangeEnd, rawRequestTarget } from "../runtime/serve.ts";
 
 /** What the keys API needs from a running member. */
@@ -172,6 +173,21 @@ function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noVa
   return withCors(body, status, raftHeaders(backend, ev.etcdIndex, cors), cors);
 }
 
+// Watch events go out after the current turn of the event loop: the write
+// that caused them is answered first, instead of after a fan-out to
+// thousands of sockets (etcd answers the writer and the watchers from
+// different goroutines).
+let outbox: (() => void)[] = [];
+function deliverSoon(send: () => void): void {
+  if (outbox.length === 0) setImmediate(flushOutbox);
+  outbox.push(send);
+}
+function flushOutbox(): void {
+  const due = outbox;
+  outbox = [];
+  for (const send of due) send();
+}
+
 // Every watcher of a key gets the same event in a row: encode it once.
 let lastEvent: StoreEvent | undefined;
 let lastBytes = new Uint8Array();
@@ -203,7 +219,8 @@ function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Re
       finish();
     },
   });
-  const deliver = (e: StoreEvent) => {
+  const deliver = (e: StoreEvent) => deliverSoon(() => send(e));
+  const send = (e: StoreEvent) => {
     if (done) return;
     try {
       // A copy each: a runtime may take ownership of the chunks it is given.
