@@ -95,7 +95,7 @@ export function splitUrl(url: string): { rawPath: string; query: string } {
 }
 
 /** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
-function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
+export function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
   // Go cleans the decoded path, so %2E and %2e spell dots too.
   if (!/\/\/|\/(?:\.|%2e){1,2}(\/|$)/i.test(rawPath)) return null;
   const out: string[] = [];

@@ -61,6 +61,23 @@ const cases: Case[] = [
     },
   },
   {
+    // Node resolved this before routing and answered 404; etcd (Go's mux) redirects.
+    name: "a `..` that climbs out of /v2/keys redirects to the clean path",
+    send: request("GET", "/v2/keys/../machines"),
+    check(a) {
+      assert.equal(a.status, 301, a.raw.slice(0, 300));
+      assert.equal(a.headers["location"], "/v2/machines");
+    },
+  },
+  {
+    name: "unclean paths outside /v2/keys redirect too (Go's mux cleans every path)",
+    send: request("GET", "/v2/./machines"),
+    check(a) {
+      assert.equal(a.status, 301, a.raw.slice(0, 300));
+      assert.equal(a.headers["location"], "/v2/machines");
+    },
+  },
+  {
     // Go cleans the decoded path: %2E%2E is a `..` too (it wrote /hostile/dotenc).
     name: "`%2E%2E` segments on PUT redirect and write nothing",
     send: request("PUT", "/v2/keys/hostile/x/%2E%2e/dotenc?value=1"),
