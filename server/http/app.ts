@@ -4,8 +4,8 @@ import { Hono } from "hono";
 import { type AdminBackend, adminRoutes } from "./admin.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { type DashboardBackend, dashboardSource } from "./dashboard_source.ts";
-import { cleanRedirect, createKeysHandler, type KeysBackend, type KeysOptions, splitUrl } from "./keys.ts";
-import { rawRequestTarget } from "../runtime/serve.ts";
+import { cleanPaths } from "./clean_path.ts";
+import { createKeysHandler, type KeysBackend, type KeysOptions } from "./keys.ts";
 import { cors, corsHeaders } from "./cors.ts";
 import { metrics } from "../metrics.ts";
 import { jsonResponse } from "./responses.ts";
@@ -20,16 +20,8 @@ export function createClientApp(backend: ClientBackend, opts: KeysOptions & { co
     metrics.httpRequests.inc({ method: c.req.method, code: String(c.res.status) });
   });
   app.use("*", cors(opts.cors));
-  // Like Go's ServeMux, any unclean path gets a 301 to the clean one, with
-  // CORS headers as etcd's (on Node judged from the target as sent: its
-  // adaptor resolves the dots in req.url).
-  app.use("*", async (c, next) => {
-    const sent = rawRequestTarget(c.req.raw);
-    const { rawPath, query } = splitUrl(sent ? "http://target" + sent : c.req.url);
-    const redirect = cleanRedirect(rawPath, query, c.req.method);
-    if (redirect) return redirect;
-    await next();
-  });
+  // After cors: etcd's redirects carry the CORS headers too.
+  app.use("*", cleanPaths());
   app.get("/metrics", () =>
     new Response(metrics.registry.render(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }));
   const keys = createKeysHandler(backend, { ...opts, corsHeaders: corsHeaders(opts.cors) });

@@ -11,7 +11,8 @@ import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.
 import type { CorsHeaders } from "./cors.ts";
 import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
 import { setImmediate } from "node:timers";
-import { onExchangeEnd, rawRequestTarget } from "../runtime/serve.ts";
+import { onExchangeEnd } from "../runtime/serve.ts";
+import { splitUrl } from "./clean_path.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -39,10 +40,8 @@ export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
   return async (req: Request): Promise<Response> => {
     const method = req.method;
     if (!ALLOWED.includes(method)) return methodNotAllowed(ALLOWED);
-    const sent = rawRequestTarget(req);
-    const { rawPath, query } = splitUrl(sent ? "http://target" + sent : req.url);
-    const redirect = cleanRedirect(rawPath, query, method);
-    if (redirect) return redirect;
+    // Unclean paths never get here: the app redirects them first (clean_path.ts).
+    const { rawPath, query } = splitUrl(req.url);
 
     const cors = opts.corsHeaders?.(req.headers.get("origin")) ?? null;
     let kr: KeysRequest;
@@ -83,49 +82,6 @@ function isFormBody(req: Request): boolean {
   const ct = req.headers.get("content-type");
   // Lenient where Go is strict: a body without a Content-Type is read as a form too.
   return ct === null || ct.split(";")[0].trim().toLowerCase() === "application/x-www-form-urlencoded";
-}
-
-/** The raw (still %-encoded) path and query of a request URL. */
-export function splitUrl(url: string): { rawPath: string; query: string } {
-  const pathStart = url.indexOf("/", url.indexOf("//") + 2);
-  const q = url.indexOf("?", pathStart);
-  return q === -1
-    ? { rawPath: url.slice(pathStart), query: "" }
-    : { rawPath: url.slice(pathStart, q), query: url.slice(q + 1) };
-}
-
-/** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
-export function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
-  // Go cleans the decoded path, so %2E and %2e spell dots too.
-  if (!/\/\/|\/(?:\.|%2e){1,2}(\/|$)/i.test(rawPath)) return null;
-  const out: string[] = [];
-  for (const part of rawPath.split("/")) {
-    const dots = part.replace(/%2e/gi, ".");
-    if (part === "" || dots === ".") continue;
-    if (dots === "..") out.pop();
-    else out.push(part);
-  }
-  let clean = "/" + out.join("/");
-  if (rawPath.endsWith("/") && clean !== "/") clean += "/";
-  // Like Go's http.Redirect: non-ASCII bytes %-escaped (a header must be a
-  // ByteString; raw bytes in a query reach us), an HTML body only for GET and
-  // HEAD, with the URL HTML-escaped in it.
-  const location = hexEscapeNonAscii(clean + (query ? "?" + query : ""));
-  if (method !== "GET" && method !== "HEAD") return new Response(null, { status: 301, headers: { Location: location } });
-  return new Response(`<a href="${htmlEscape(location)}">Moved Permanently</a>.\n\n`, {
-    status: 301,
-    headers: { Location: location, "Content-Type": "text/html; charset=utf-8" },
-  });
-}
-
-const utf8 = new TextEncoder();
-
-function hexEscapeNonAscii(s: string): string {
-  return s.replace(/[^\x21-\x7e]/gu, (ch) => Array.from(utf8.encode(ch), (b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join(""));
-}
-
-function htmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 function toV2Request(kr: KeysRequest): V2Request {
