@@ -8,11 +8,14 @@ import { Close } from "./icons.tsx";
 
 export function Modal({ title, children, onClose = closeDialog }: { title: string; children: ComponentChildren; onClose?: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const mounted = useRef(true);
   useEffect(() => {
     const d = ref.current!;
     const before = document.activeElement as HTMLElement | null;
     if (!d.open) d.showModal();
     return () => {
+      // Our own close() below fires "close" later, maybe when another dialog is up.
+      mounted.current = false;
       d.close();
       before?.focus?.();
     };
@@ -22,10 +25,20 @@ export function Modal({ title, children, onClose = closeDialog }: { title: strin
       ref={ref}
       class="modal"
       aria-label={title}
+      // Escape is handled here rather than through the cancel event alone:
+      // Chromium 156 skips cancel for a close request without fresh user
+      // activation and closes the element behind the page's back.
+      onKeyDown={(e) => {
+        if (e.key !== "Escape") return;
+        e.preventDefault();
+        onClose();
+      }}
       onCancel={(e) => {
         e.preventDefault();
         onClose();
       }}
+      // However it was closed, the page's state follows.
+      onClose={() => mounted.current && onClose()}
       onClick={(e) => {
         if (e.target === ref.current) onClose();
       }}
