@@ -2,14 +2,17 @@
 // and a click on the backdrop close it.
 
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { closeDialog, dialog } from "../state/ui.ts";
 import { Close } from "./icons.tsx";
 
 export function Modal({ title, children, onClose = closeDialog }: { title: string; children: ComponentChildren; onClose?: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const mounted = useRef(true);
-  useEffect(() => {
+  // A layout effect: the dialog is modal in the same frame it appears in, so
+  // a key pressed right after the click that opened it reaches the dialog
+  // (useEffect waited for the next frame: Escape went to the page instead).
+  useLayoutEffect(() => {
     const d = ref.current!;
     const before = document.activeElement as HTMLElement | null;
     if (!d.open) d.showModal();
