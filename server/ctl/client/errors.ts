@@ -77,10 +77,14 @@ export function withTimeout(parent: Ctx, ms: number): { ctx: Ctx; cancel: () => 
   const onParent = () => ac.abort();
   if (parent.signal.aborted) ac.abort();
   else parent.signal.addEventListener("abort", onParent);
-  const timer = setTimeout(() => {
+  const expire = () => {
     timedOut = true;
     ac.abort();
-  }, Math.max(0, ms));
+  };
+  // Like a Go context whose deadline has passed already: done before any
+  // request starts (a timer would let a fast loopback answer win the race).
+  if (ms < 1 && !ac.signal.aborted) expire();
+  const timer = setTimeout(expire, Math.max(0, ms));
   return {
     ctx: { signal: ac.signal, error: () => (timedOut ? new ContextError(true) : parent.error()) },
     cancel: () => {
