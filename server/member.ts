@@ -7,7 +7,7 @@ import { createClientApp } from "./http/app.ts";
 import { closeDashboardStreams } from "./http/dashboard.ts";
 import { closePeerStreams, createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
-import { type Listener, serve, type TlsOptions } from "./runtime/serve.ts";
+import { type Listener, serve, type ServeOptions, type TlsOptions } from "./runtime/serve.ts";
 import { configurePeerTls, loadPeerClientTls, loadServerTls } from "./runtime/tls.ts";
 import { WalCorruptError } from "./storage/errors.ts";
 import { BootstrapError } from "./cluster/bootstrap.ts";
@@ -54,7 +54,9 @@ export async function startMember(config: Config): Promise<RunningMember> {
   const clientListeners: Listener[] = [];
   const peerListeners: Listener[] = [];
   try {
-    for (const u of config.listenClientUrls) clientListeners.push(await listen(u, clientApp.fetch, clientTls));
+    for (const u of config.listenClientUrls) {
+      clientListeners.push(await listen(u, clientApp.app.fetch, clientTls, false, clientApp.nodeFastPath));
+    }
     for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch, peerTls, true));
   } catch (err) {
     for (const l of [...clientListeners, ...peerListeners]) await l.close();
@@ -91,12 +93,18 @@ function requireCert(urls: URL[], tls: TlsOptions | undefined, flags: string): v
   if (u && !tls) throw new Error(`${u.origin}: https listeners need ${flags}`);
 }
 
-// deno-lint-ignore no-explicit-any
-async function listen(u: URL, fetch: (req: Request) => any, tls: TlsOptions | undefined, longRequests = false): Promise<Listener> {
+async function listen(
+  u: URL,
+  // deno-lint-ignore no-explicit-any
+  fetch: (req: Request) => any,
+  tls: TlsOptions | undefined,
+  longRequests = false,
+  nodeFastPath?: ServeOptions["nodeFastPath"],
+): Promise<Listener> {
   const hostname = bindHost(u.hostname);
   const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
   try {
-    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined, longRequests });
+    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined, longRequests, nodeFastPath });
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as Error).name;
     if (code === "EADDRINUSE" || code === "AddrInUse") {

@@ -13,10 +13,17 @@ export function splitUrl(url: string): { rawPath: string; query: string } {
     : { rawPath: url.slice(pathStart, q), query: url.slice(q + 1) };
 }
 
+// Go cleans the decoded path, so %2E and %2e spell dots too.
+const UNCLEAN = /\/\/|\/(?:\.|%2e){1,2}(\/|$)/i;
+
+/** Whether Go's mux would redirect this raw path: it has "//", "." or ".." segments. */
+export function isUncleanPath(rawPath: string): boolean {
+  return UNCLEAN.test(rawPath);
+}
+
 /** Go's mux answers unclean paths ("//", ".", "..") with a 301 to the clean one. */
 function cleanRedirect(rawPath: string, query: string, method: string): Response | null {
-  // Go cleans the decoded path, so %2E and %2e spell dots too.
-  if (!/\/\/|\/(?:\.|%2e){1,2}(\/|$)/i.test(rawPath)) return null;
+  if (!isUncleanPath(rawPath)) return null;
   const out: string[] = [];
   for (const part of rawPath.split("/")) {
     const dots = part.replace(/%2e/gi, ".");

@@ -1,18 +1,18 @@
 // The /v2/keys handler: parses the request, reads locally, proposes writes,
-// and serves watches as long polls or streams.
+// and serves watches as long polls or streams. It answers plain values
+// (status, headers, body or watch feed); keys_web.ts and keys_node.ts turn
+// them into a runtime's responses.
 
 import type { V2Request } from "../store/apply.ts";
 import { Code, EtcdError } from "../store/errors.ts";
 import type { StoreEvent } from "../store/event.ts";
 import type { Store } from "../store/store.ts";
 import type { Watcher } from "../store/watcher_hub.ts";
-import { readBody } from "./body.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
 import type { CorsHeaders } from "./cors.ts";
-import { carriesCors, errorResponse, methodNotAllowed, toEtcdError } from "./responses.ts";
+import { type Answer, errorAnswer, toEtcdError } from "./responses.ts";
 import { setImmediate } from "node:timers";
-import { onExchangeEnd } from "../runtime/serve.ts";
-import { splitUrl } from "./clean_path.ts";
+import { WatchFeed } from "./watch_feed.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -32,56 +32,76 @@ export interface KeysOptions {
   corsHeaders?: CorsHeaders;
 }
 
-const ALLOWED = ["HEAD", "GET", "PUT", "POST", "DELETE"];
+/** A keys request as any runtime can describe it. Unclean paths never get here (clean_path.ts). */
+export interface KeysCall {
+  method: string;
+  /** Still %-encoded, starting with /v2/keys. */
+  rawPath: string;
+  query: string;
+  origin: string | null;
+  contentType: string | null;
+  /** The whole body as text; throws a BodyTooLargeError past `limit` bytes. */
+  readBody(limit: number): Promise<string>;
+}
+
+/** An answer; a watch's carries the feed its events will flow through. */
+export interface KeysAnswer extends Answer {
+  feed?: WatchFeed;
+}
+
+export type KeysCore = (call: KeysCall) => Promise<KeysAnswer>;
+
+export const KEYS_METHODS = ["HEAD", "GET", "PUT", "POST", "DELETE"];
 const RESERVED = "/_etcd";
-const encoder = new TextEncoder();
 
-export function createKeysHandler(backend: KeysBackend, opts: KeysOptions) {
-  return async (req: Request): Promise<Response> => {
-    const method = req.method;
-    if (!ALLOWED.includes(method)) return methodNotAllowed(ALLOWED);
-    // Unclean paths never get here: the app redirects them first (clean_path.ts).
-    const { rawPath, query } = splitUrl(req.url);
-
-    const cors = opts.corsHeaders?.(req.headers.get("origin")) ?? null;
+export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCore {
+  return async (call) => {
+    const method = call.method;
+    const cors = opts.corsHeaders?.(call.origin) ?? null;
+    if (!KEYS_METHODS.includes(method)) return methodNotAllowed(cors);
     let kr: KeysRequest;
     try {
       // Like Go's ParseForm: only PUT and POST bodies, and only urlencoded ones, hold form values.
-      const body = (method === "PUT" || method === "POST") && isFormBody(req)
-        ? await readBody(req, opts.maxRequestBytes)
+      const body = (method === "PUT" || method === "POST") && isFormBody(call.contentType)
+        ? await call.readBody(opts.maxRequestBytes)
         : "";
-      kr = parseKeysRequest(method, rawPath, query, body);
+      kr = parseKeysRequest(method, call.rawPath, call.query, body);
     } catch (err) {
-      return errorResponse(toEtcdError(err), backend.clusterId, cors);
+      return errorAnswer(toEtcdError(err), backend.clusterId, cors);
     }
 
     try {
       if (method === "GET" || method === "HEAD") {
-        if (kr.wait && method === "GET") return watch(backend, kr, opts, req, cors);
+        if (kr.wait && method === "GET") return watch(backend, kr, opts, cors);
         const ev = kr.quorum && method === "GET"
           ? await backend.quorumGet(kr.key, kr.recursive, kr.sorted)
           : backend.store.get(kr.key, kr.recursive, kr.sorted);
-        return eventResponse(backend, ev, method === "HEAD", false, cors);
+        return eventAnswer(backend, ev, method === "HEAD", false, cors);
       }
       if (isReserved(kr.key)) throw new EtcdError(Code.KeyIsPreserved, kr.key, backend.store.index);
       const ev = await backend.do(toV2Request(kr));
-      return eventResponse(backend, ev, false, kr.noValueOnSuccess, cors);
+      return eventAnswer(backend, ev, false, kr.noValueOnSuccess, cors);
     } catch (err) {
       const e = toEtcdError(err);
       if (e.errorCode === Code.RaftInternal) e.index = 0;
-      return errorResponse(e, backend.clusterId, cors);
+      return errorAnswer(e, backend.clusterId, cors);
     }
   };
+}
+
+function methodNotAllowed(cors: Record<string, string> | null): KeysAnswer {
+  const headers = { "Content-Type": "text/plain; charset=utf-8", Allow: KEYS_METHODS.join(","), "X-Content-Type-Options": "nosniff" };
+  return { status: 405, headers: cors ? { ...headers, ...cors } : headers, body: "Method Not Allowed\n", cors: cors !== null };
 }
 
 function isReserved(key: string): boolean {
   return key === RESERVED || key.startsWith(RESERVED + "/");
 }
 
-function isFormBody(req: Request): boolean {
-  const ct = req.headers.get("content-type");
+function isFormBody(ct: string | null): boolean {
   // Lenient where Go is strict: a body without a Content-Type is read as a form too.
-  return ct === null || ct.split(";")[0].trim().toLowerCase() === "application/x-www-form-urlencoded";
+  return ct === null || ct === "application/x-www-form-urlencoded" ||
+    ct.split(";")[0].trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
 function toV2Request(kr: KeysRequest): V2Request {
@@ -110,23 +130,15 @@ function raftHeaders(backend: KeysBackend, etcdIndex: number, cors: Record<strin
   return cors ? Object.assign(h, cors) : h;
 }
 
-/** A response whose headers include the CORS ones (if any), marked so the middleware skips it. */
-function withCors(body: BodyInit | null, status: number, headers: Record<string, string>, cors: Record<string, string> | null): Response {
-  const res = new Response(body, { status, headers });
-  if (cors) carriesCors.add(res);
-  return res;
-}
-
-function eventResponse(backend: KeysBackend, ev: StoreEvent, head: boolean, noValue: boolean, cors: Record<string, string> | null): Response {
+function eventAnswer(backend: KeysBackend, ev: StoreEvent, head: boolean, noValue: boolean, cors: Record<string, string> | null): KeysAnswer {
   const created = ev.action === "create" || (ev.action === "set" && !ev.prevNode);
-  const status = created ? 201 : 200;
   let body: string | null = null;
   if (!head) {
     body = noValue && ev.action !== "delete" && ev.action !== "compareAndDelete" && ev.action !== "get"
       ? JSON.stringify({ action: ev.action }) + "\n"
       : ev.encode();
   }
-  return withCors(body, status, raftHeaders(backend, ev.etcdIndex, cors), cors);
+  return { status: created ? 201 : 200, headers: raftHeaders(backend, ev.etcdIndex, cors), body, cors: cors !== null };
 }
 
 // Watch events go out after the current turn of the event loop: the write
@@ -144,67 +156,23 @@ function flushOutbox(): void {
   for (const send of due) send();
 }
 
-// Every watcher of a key gets the same event in a row: encode it once.
-let lastEvent: StoreEvent | undefined;
-let lastBytes = new Uint8Array();
-function eventBytes(e: StoreEvent): Uint8Array {
-  if (e !== lastEvent) {
-    lastBytes = encoder.encode(e.encode());
-    lastEvent = e;
-  }
-  return lastBytes;
-}
-
 /** A long poll (one event, then the response ends) or, with stream=true, one JSON event per line. */
-function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, req: Request, cors: Record<string, string> | null): Response {
+function watch(backend: KeysBackend, kr: KeysRequest, opts: KeysOptions, cors: Record<string, string> | null): KeysAnswer {
+  const feed = new WatchFeed(kr.stream);
   let watcher: Watcher | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let done = false;
-  const finish = () => {
-    if (done) return;
-    done = true;
+  feed.onClose = () => {
     clearTimeout(timer);
     watcher?.remove();
   };
-  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({
-    start(c) {
-      ctrl = c;
-    },
-    cancel() {
-      finish();
-    },
-  });
-  const deliver = (e: StoreEvent) => deliverSoon(() => send(e));
-  const send = (e: StoreEvent) => {
-    if (done) return;
-    try {
-      // A copy each: a runtime may take ownership of the chunks it is given.
-      ctrl.enqueue(eventBytes(e).slice());
-      if (!kr.stream) {
-        finish();
-        ctrl.close();
-      }
-    } catch {
-      finish();
-    }
-  };
   try {
-    watcher = backend.store.watch(kr.key, kr.recursive, kr.stream, kr.waitIndex, deliver);
+    watcher = backend.store.watch(kr.key, kr.recursive, kr.stream, kr.waitIndex, (e) => deliverSoon(() => feed.send(e)));
   } catch (err) {
-    finish();
-    return errorResponse(toEtcdError(err), backend.clusterId, cors);
+    feed.close();
+    return errorAnswer(toEtcdError(err), backend.clusterId, cors);
   }
-  if (!done) {
-    timer = setTimeout(() => {
-      finish();
-      try {
-        ctrl.close();
-      } catch { /* already closed */ }
-    }, opts.watchTimeoutMs);
-    onExchangeEnd(req, finish);
-  }
-  return withCors(body, 200, raftHeaders(backend, watcher.startIndex, cors), cors);
+  timer = setTimeout(() => feed.end(), opts.watchTimeoutMs);
+  return { status: 200, headers: raftHeaders(backend, watcher.startIndex, cors), body: null, cors: cors !== null, feed };
 }
 
 export { KEYS_PREFIX };

@@ -19,16 +19,39 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
   });
 }
 
+/** A response as plain values, for handlers that serve more than one runtime. */
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string | null;
+  /** The headers include the CORS ones (the cors middleware leaves the response alone). */
+  cors: boolean;
+}
+
 /** An etcd error: JSON body, its status, X-Etcd-Index, and the cluster ID when known. */
-export function errorResponse(err: EtcdError, clusterId?: string, extra?: Record<string, string> | null): Response {
+export function errorAnswer(err: EtcdError, clusterId?: string, extra?: Record<string, string> | null): Answer {
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-Etcd-Index": String(err.index),
   };
   if (clusterId) headers["X-Etcd-Cluster-Id"] = clusterId;
-  const res = new Response(JSON.stringify(err) + "\n", { status: err.status, headers: extra ? { ...headers, ...extra } : headers });
-  if (extra) carriesCors.add(res);
+  return { status: err.status, headers: extra ? { ...headers, ...extra } : headers, body: JSON.stringify(err) + "\n", cors: !!extra };
+}
+
+/** The web Response for an answer, with `body` in place of the answer's own when given. */
+export function answerResponse(a: Answer, body: BodyInit | null = a.body): Response {
+  const res = new Response(body, { status: a.status, headers: a.headers });
+  if (a.cors) carriesCors.add(res);
   return res;
+}
+
+export function errorResponse(err: EtcdError, clusterId?: string, extra?: Record<string, string> | null): Response {
+  return answerResponse(errorAnswer(err, clusterId, extra));
+}
+
+/** What an unexpected exception in a handler answers (etcd's 300 Raft Internal Error). */
+export function internalErrorBody(err: unknown): string {
+  return JSON.stringify({ errorCode: 300, message: "Raft Internal Error", cause: String((err as Error)?.message ?? err), index: 0 }) + "\n";
 }
 
 export function textResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {

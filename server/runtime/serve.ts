@@ -19,6 +19,9 @@ export interface ServeOptions {
   tls?: TlsOptions;
   /** Requests may last as long as their connection (peer streams): no whole-request timeout. */
   longRequests?: boolean;
+  /** On node:http, tried before `fetch`: serves what it can straight on node's objects. */
+  // deno-lint-ignore no-explicit-any
+  nodeFastPath?: (req: any, res: any) => boolean;
 }
 
 export interface Listener {
@@ -117,7 +120,7 @@ function serveDeno(opts: ServeOptions): Promise<Listener> {
 const RELISTEN_MS = 250;
 
 async function serveNode(opts: ServeOptions): Promise<Listener> {
-  const { createAdaptorServer } = await import("@hono/node-server");
+  const { getRequestListener } = await import("@hono/node-server");
   // Long request lines (64 KiB keys) reach our handler and get an etcd error,
   // not node's bare 431.
   // deno-lint-ignore no-explicit-any
@@ -125,6 +128,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   // On Deno this path serves only listeners that require client certificates;
   // hono's replacement Response class must not leak into Deno.serve handlers.
   if (runtimeName === "deno") extra.overrideGlobalObjects = false;
+  extra.createServer = (await import("node:http")).createServer;
   if (opts.tls) {
     const https = await import("node:https");
     extra.createServer = https.createServer;
@@ -135,18 +139,22 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
       ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
     };
   }
-  const server = createAdaptorServer({
+  const viaHono = getRequestListener(
     // deno-lint-ignore no-explicit-any
-    fetch: (req: Request, env: any) => {
+    (req: Request, env: any) => {
       const target = env?.incoming?.url;
       if (typeof target === "string" && DOT_SEGMENT.test(target)) rawTargets.set(req, target);
       if (env?.outgoing) nodeResponses.set(req, env.outgoing);
       return opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" });
     },
-    ...extra,
-  });
+    { overrideGlobalObjects: extra.overrideGlobalObjects },
+  );
+  // Deno's node:http compatibility layer serves only client-certificate listeners: keep it on the plain path.
+  const fast = runtimeName === "node" ? opts.nodeFastPath : undefined;
   // deno-lint-ignore no-explicit-any
-  const srv = server as any;
+  const listener = fast ? (req: any, res: any) => fast(req, res) || viaHono(req, res) : viaHono;
+  // deno-lint-ignore no-explicit-any
+  const srv: any = extra.createServer(extra.serverOptions, listener);
   srv.keepAliveTimeout = 65_000;
   // node:http ends a request still arriving after requestTimeout (5 minutes).
   if (opts.longRequests) srv.requestTimeout = 0;
