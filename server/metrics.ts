@@ -21,6 +21,12 @@ export class Counter implements Metric {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
 
+  /** An incrementer for one label set, for hot paths (the labels are rendered once, here). */
+  series(labels: Labels): () => void {
+    const k = labelKey(labels);
+    return () => void this.values.set(k, (this.values.get(k) ?? 0) + 1);
+  }
+
   render(): string {
     let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
     if (this.values.size === 0) out += `${this.name} 0\n`;

@@ -13,6 +13,7 @@ import type { CorsHeaders } from "./cors.ts";
 import { type Answer, errorAnswer, toEtcdError } from "./responses.ts";
 import { setImmediate } from "node:timers";
 import { WatchFeed } from "./watch_feed.ts";
+import { GetCache } from "./get_cache.ts";
 
 /** What the keys API needs from a running member. */
 export interface KeysBackend {
@@ -55,6 +56,7 @@ export const KEYS_METHODS = ["HEAD", "GET", "PUT", "POST", "DELETE"];
 const RESERVED = "/_etcd";
 
 export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCore {
+  const cache = new GetCache();
   return async (call) => {
     const method = call.method;
     const cors = opts.corsHeaders?.(call.origin) ?? null;
@@ -73,10 +75,11 @@ export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCor
     try {
       if (method === "GET" || method === "HEAD") {
         if (kr.wait && method === "GET") return watch(backend, kr, opts, cors);
-        const ev = kr.quorum && method === "GET"
-          ? await backend.quorumGet(kr.key, kr.recursive, kr.sorted)
-          : backend.store.get(kr.key, kr.recursive, kr.sorted);
-        return eventAnswer(backend, ev, method === "HEAD", false, cors);
+        if (kr.quorum && method === "GET") {
+          return eventAnswer(backend, await backend.quorumGet(kr.key, kr.recursive, kr.sorted), false, false, cors);
+        }
+        if (method === "HEAD") return eventAnswer(backend, backend.store.get(kr.key, kr.recursive, kr.sorted), true, false, cors);
+        return cachedGet(backend, cache, kr, cors);
       }
       if (isReserved(kr.key)) throw new EtcdError(Code.KeyIsPreserved, kr.key, backend.store.index);
       const ev = await backend.do(toV2Request(kr));
@@ -139,6 +142,22 @@ function eventAnswer(backend: KeysBackend, ev: StoreEvent, head: boolean, noValu
       : ev.encode();
   }
   return { status: created ? 201 : 200, headers: raftHeaders(backend, ev.etcdIndex, cors), body, cors: cors !== null };
+}
+
+/** A local GET, answered from the cache when the key and everything else are as they were. */
+function cachedGet(backend: KeysBackend, cache: GetCache, kr: KeysRequest, cors: Record<string, string> | null): KeysAnswer {
+  const store = backend.store;
+  // Cached answers carry the CORS headers of the origin they were made for.
+  const key = cors ? kr.key + "\0" + cors["Access-Control-Allow-Origin"] : kr.key;
+  const hit = cache.lookup(key, store.index, backend.raftIndex, backend.raftTerm);
+  if (hit) {
+    store.stats.inc("gets", true);
+    return { status: hit.status, headers: { ...hit.headers }, body: hit.body, cors: cors !== null };
+  }
+  const ev = store.get(kr.key, kr.recursive, kr.sorted);
+  const a = eventAnswer(backend, ev, false, false, cors);
+  cache.keep(key, ev, { status: a.status, headers: { ...a.headers }, body: a.body! });
+  return a;
 }
 
 // Watch events go out after the current turn of the event loop: the write
