@@ -74,7 +74,9 @@ function send(res: ServerResponse, a: KeysAnswer, opts: NodeKeysOptions): void {
     write: (chunk) => {
       if (!res.writableEnded) res.write(chunk);
     },
-    end: () => res.end(),
+    end: (last) => {
+      if (!res.writableEnded) res.end(last);
+    },
   });
 }
 

@@ -25,8 +25,9 @@ export function webKeysHandler(core: KeysCore): (req: Request) => Promise<Respon
         feed.attach({
           // A copy each: a runtime may take ownership of the chunks it is given.
           write: (chunk) => ctrl.enqueue(chunk.slice()),
-          end: () => {
+          end: (last) => {
             try {
+              if (last) ctrl.enqueue(last.slice());
               ctrl.close();
             } catch { /* the client already cancelled */ }
           },

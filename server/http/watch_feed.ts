@@ -8,7 +8,8 @@ import type { StoreEvent } from "../store/event.ts";
 /** Where a watch's bytes go: a node ServerResponse or a web stream controller, wrapped. */
 export interface WatchSink {
   write(chunk: Uint8Array): void;
-  end(): void;
+  /** Ends the response, after `last` if given (one write for a long poll's event and the end). */
+  end(last?: Uint8Array): void;
 }
 
 const encoder = new TextEncoder();
@@ -46,16 +47,17 @@ export class WatchFeed {
   send(e: StoreEvent): void {
     if (this.#ended) return;
     const bytes = eventBytes(e);
+    if (!this.stream) return this.end(bytes);
     if (this.#sink) this.#sink.write(bytes);
     else this.#pending.push(bytes);
-    if (!this.stream) this.end();
   }
 
-  /** Ends the response (timeout, or the one event of a long poll was sent). */
-  end(): void {
+  /** Ends the response (timeout, or a long poll's one event, `last`, is here). */
+  end(last?: Uint8Array): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#sink?.end();
+    if (last && !this.#sink) this.#pending.push(last);
+    this.#sink?.end(last);
     this.close();
   }
 
