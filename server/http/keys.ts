@@ -148,7 +148,8 @@ function eventAnswer(backend: KeysBackend, ev: StoreEvent, head: boolean, noValu
 function cachedGet(backend: KeysBackend, cache: GetCache, kr: KeysRequest, cors: Record<string, string> | null): KeysAnswer {
   const store = backend.store;
   // Cached answers carry the CORS headers of the origin they were made for.
-  const key = cors ? kr.key + "\0" + cors["Access-Control-Allow-Origin"] : kr.key;
+  let key = kr.recursive ? (kr.sorted ? "rs" : "r-") : (kr.sorted ? "-s" : "--");
+  key += cors ? kr.key + "\0" + cors["Access-Control-Allow-Origin"] : kr.key;
   const hit = cache.lookup(key, store.index, backend.raftIndex, backend.raftTerm);
   if (hit) {
     store.stats.inc("gets", true);

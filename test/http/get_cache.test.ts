@@ -72,6 +72,25 @@ for (const runtime of runtimesUnderTest()) {
           assert.ok((b.body.node?.ttl ?? 99) < (a.body.node?.ttl ?? 0), `ttl ${a.body.node?.ttl} then ${b.body.node?.ttl}`);
         });
 
+        await t.step("directory listings: each shape its own answer, children's writes and TTLs show", async () => {
+          await put(`${K}/d/b/x`, "value=1");
+          await put(`${K}/d/a`, "value=2");
+          const listing = async (q: string) => (await (await fetch(`${K}/d${q}`, { signal: AbortSignal.timeout(5000) })).text());
+          const shapes = ["", "?recursive=true", "?sorted=true", "?recursive=true&sorted=true"];
+          const first = await Promise.all(shapes.map(listing));
+          assert.deepEqual(await Promise.all(shapes.map(listing)), first, "unchanged store, same answers");
+          assert.equal(new Set(first).size, 4, "the four shapes differ");
+          assert.ok(first[1].includes('"value":"1"') && !first[0].includes('"value":"1"'), "only recursive lists b/x");
+          await put(`${K}/d/b/x`, "value=3");
+          assert.ok((await listing("?recursive=true")).includes('"value":"3"'), "a child's write shows");
+          await put(`${K}/d/t`, "value=t&ttl=30");
+          const a = JSON.parse(await listing("?sorted=true"));
+          await new Promise((r) => setTimeout(r, 1100));
+          const b = JSON.parse(await listing("?sorted=true"));
+          const ttl = (l: { node: { nodes: { key: string; ttl?: number }[] } }) => l.node.nodes.find((n) => n.key === "/d/t")?.ttl ?? 0;
+          assert.ok(ttl(b) < ttl(a), `a child's TTL counts down: ${ttl(a)} then ${ttl(b)}`);
+        });
+
         await t.step("CORS headers follow each request's origin", async () => {
           await put(`${K}/c/cors`, "value=v");
           assert.equal((await get(`${K}/c/cors`, "http://ok.example")).allow, "http://ok.example");
