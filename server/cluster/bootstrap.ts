@@ -41,7 +41,9 @@ const PEER_TIMEOUT_MS = 1500;
 export async function bootstrap(config: Config, logger: Logger): Promise<BootPlan> {
   if (await Wal.exists(config.dataDir)) {
     const { wal, recovered } = await Wal.open(config.dataDir);
-    if (recovered.tailRepair) logger.warn(`recovered from a torn write-ahead log tail: ${recovered.tailRepair.problem}`);
+    const tail = recovered.tailRepair;
+    if (tail?.zeros) logger.info(`write-ahead log ends in ${tail.droppedBytes} bytes of preallocated zeros (not closed cleanly)`);
+    else if (tail) logger.warn(`recovered from a torn write-ahead log tail: ${tail.problem}`);
     const meta = JSON.parse(recovered.metadata ?? "{}") as WalMetadata;
     if (meta.name && meta.name !== config.name) {
       logger.warn(`data dir ${config.dataDir} belongs to member "${meta.name}"; starting it as "${config.name}"`);

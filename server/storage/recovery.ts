@@ -126,7 +126,7 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
         throw new WalCorruptError(file, offset, `${problem}, followed by valid records (first at offset ${next})`);
       }
       // Nothing valid follows: an unacknowledged write torn by a crash.
-      tailRepair = { file, offset, droppedBytes: bytes.length - offset, problem };
+      tailRepair = { file, offset, droppedBytes: bytes.length - offset, problem, zeros: allZero(bytes, offset) };
       await truncateFile(file, offset, opts.sync);
     }
 
@@ -178,4 +178,9 @@ async function truncateFile(file: string, length: number, sync: boolean): Promis
   } finally {
     await fh.close();
   }
+}
+
+function allZero(bytes: Uint8Array, from: number): boolean {
+  for (let i = from; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
 }

@@ -31,6 +31,8 @@ export interface TailRepair {
   offset: number;
   droppedBytes: number;
   problem: string;
+  /** Every dropped byte was zero: the preallocated room of a member that crashed, no torn write. */
+  zeros: boolean;
 }
 
 export interface Recovered {

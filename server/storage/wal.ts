@@ -22,6 +22,8 @@ import type { HardState, Recovered, SnapshotRecord, WalEntry, WalOptions, WalSta
 import { checkEntry, checkHardState, checkSnapshot } from "./validate.ts";
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
+/** How far the active segment's file is grown ahead of its writes. */
+const PREALLOCATE_BYTES = 4 * 1024 * 1024;
 const INITIAL_BUFFER = 64 * 1024;
 /** A batch buffer that grew past this (one huge batch) is dropped rather than kept. */
 const MAX_KEPT_BUFFER = 8 * 1024 * 1024;
@@ -68,6 +70,8 @@ export class Wal {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private snapshotChain: Promise<unknown> = Promise.resolve();
+  /** Size of the active segment's file: its written bytes plus preallocated zeros. */
+  private allocated: number;
   private failed: Error | null = null;
   private closed = false;
   private readonly counters: WalStats = { appends: 0, writes: 0, syncs: 0, bytes: 0 };
@@ -89,6 +93,7 @@ export class Wal {
     this.snapTerm = marker ? marker.term : 0;
     this.writtenHardState = hardState;
     this.writtenLastIndex = this.terms.lastIndex;
+    this.allocated = segments[segments.length - 1].size;
   }
 
   /** True if `dataDir` holds a WAL (at least one segment file). */
@@ -120,7 +125,7 @@ export class Wal {
     if (o.sync) await syncDir(memberDir(dataDir));
 
     const file = path.join(wdir, name);
-    const fh = await fsp.open(file, "a");
+    const fh = await fsp.open(file, "r+");
     const segment: SegmentInfo = { seq: 1, firstIndex: 1, file, maxIndex: 0, size: header.length };
     return new Wal(dataDir, o, metadata, [segment], fh, null, null, []);
   }
@@ -136,7 +141,7 @@ export class Wal {
     }
     const r = await recover(dataDir, { sync: o.sync });
     const last = r.segments[r.segments.length - 1];
-    const fh = await fsp.open(last.file, "a");
+    const fh = await fsp.open(last.file, "r+");
     const { recovered } = r;
     const wal = new Wal(dataDir, o, r.metadata, r.segments, fh, r.marker, recovered.hardState, recovered.entries);
     return { wal, recovered };
@@ -239,7 +244,32 @@ export class Wal {
     this.closed = true;
     await this.snapshotChain;
     while (this.flushing) await this.flushing;
+    if (!this.failed) await this.trimToWritten().catch(() => {});
     await this.fh.close();
+  }
+
+  /** Cuts the active segment's preallocated zeros off (a clean close, or a cut). */
+  private async trimToWritten(): Promise<void> {
+    const seg = this.segments[this.segments.length - 1];
+    if (this.allocated === seg.size) return;
+    await this.fh.truncate(seg.size);
+    if (this.opts.sync) await this.fh.sync();
+    this.allocated = seg.size;
+  }
+
+  /**
+   * Grows the active segment ahead of its writes, in PREALLOCATE_BYTES
+   * steps: a write inside the file's size needs no size update, so its
+   * fdatasync is cheaper (124 -> 92-101 us on our test disk). The step's
+   * own size change is made durable once, here.
+   */
+  private async ensureRoom(bytes: number): Promise<void> {
+    const seg = this.segments[this.segments.length - 1];
+    if (seg.size + bytes <= this.allocated) return;
+    const size = seg.size + bytes + PREALLOCATE_BYTES;
+    await this.fh.truncate(size);
+    if (this.opts.sync) await this.fh.sync();
+    this.allocated = size;
   }
 
   private termAt(index: number): number | undefined {
@@ -285,12 +315,13 @@ export class Wal {
     const bytes = this.encodeBatch(batch);
     const seg = this.segments[this.segments.length - 1];
     if (bytes.length > 0) {
+      await this.ensureRoom(bytes.length);
       // The write itself only reaches the page cache (microseconds), so it is
       // done synchronously; only the fdatasync goes to the thread pool. Each
       // trip there waits for the event loop to come round, which under load
       // means after a whole burst of requests: two trips per batch made a
       // 250-byte append take ~7 ms where the disk needed ~1.
-      writeAllSync(this.fh.fd, bytes);
+      writeAllSync(this.fh.fd, bytes, seg.size);
       this.counters.writes++;
       this.counters.bytes += bytes.length;
       seg.size += bytes.length;
@@ -375,10 +406,14 @@ export class Wal {
     const firstIndex = this.writtenLastIndex + 1;
     const file = path.join(walDir(this.dataDir), segmentName(seq, firstIndex));
     const header = segmentHeader(this.metadata, this.writtenHardState);
+    // The finished segment loses its zero tail first: recovery accepts
+    // zeros only at the end of the last segment.
+    await this.trimToWritten();
     await writeFileAtomic(file, header, this.opts.sync);
-    const fh = await fsp.open(file, "a");
+    const fh = await fsp.open(file, "r+");
     await this.fh.close();
     this.fh = fh;
+    this.allocated = header.length;
     this.segments.push({ seq, firstIndex, file, maxIndex: 0, size: header.length });
   }
 
@@ -436,10 +471,11 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function writeAllSync(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes` at `position` (segments are preallocated: never appends). */
+function writeAllSync(fd: number, bytes: Uint8Array, position: number): void {
   let done = 0;
   while (done < bytes.length) {
-    const n = fs.writeSync(fd, bytes, done, bytes.length - done);
+    const n = fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
     if (n <= 0) throw new Error("write made no progress");
     done += n;
   }

@@ -23,11 +23,23 @@ export function lastSegment(dataDir: string): string {
   return all[all.length - 1];
 }
 
-/** Every record of a segment that must be intact. */
+/**
+ * Every record of a segment that must be intact. A member killed while
+ * writing leaves its live segment's preallocated zeros after the records;
+ * anything else after them is damage.
+ */
 export function records(file: string): ParsedRecord[] {
-  const parsed = parseRecords(readFileSync(file));
-  if (parsed.failure) throw new Error(`${file} is already damaged at ${parsed.failure.offset}: ${parsed.failure.problem}`);
+  const bytes = readFileSync(file);
+  const parsed = parseRecords(bytes);
+  if (parsed.failure && bytes.subarray(parsed.failure.offset).some((b) => b !== 0)) {
+    throw new Error(`${file} is already damaged at ${parsed.failure.offset}: ${parsed.failure.problem}`);
+  }
   return parsed.records;
+}
+
+/** Where a segment's records end (its file may go on with preallocated zeros). */
+export function writtenEnd(file: string): number {
+  return parseRecords(readFileSync(file)).end;
 }
 
 export function snapshotFiles(dataDir: string): string[] {

@@ -4,11 +4,11 @@
 // naming the file and offset, and it serves nothing.
 
 import assert from "node:assert/strict";
-import { readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { call } from "../helpers/http.ts";
 import { runtimesUnderTest, type ServerHandle, startServer, tempDir } from "../helpers/server.ts";
-import { HEADER_BYTES, lastSegment, records, recordWriting } from "./durability_disk.ts";
+import { HEADER_BYTES, lastSegment, records, recordWriting, writtenEnd } from "./durability_disk.ts";
 
 const N = 40;
 
@@ -52,8 +52,7 @@ for (const runtime of runtimesUnderTest()) {
         // Cut the last record short by a few bytes: its payload is incomplete.
         const seg = lastSegment(dataDir);
         const recs = records(seg);
-        const size = statSync(seg).size;
-        truncateSync(seg, size - 3);
+        truncateSync(seg, writtenEnd(seg) - 3);
         await srv.restart();
         assert.match(srv.output(), /recovered from a torn write-ahead log tail/);
         let present = await presentPrefix(srv, N);

@@ -33,7 +33,8 @@ Deno.test("torn tail: cutting the last record at every byte offset recovers the 
     const wal = await Wal.create(dir, "m");
     for (let i = 1; i <= 5; i++) await wal.append([entry(i)]);
     const seg = await lastSegment(dir);
-    const good = await fileSize(seg);
+    // The live segment is preallocated: its records end before the file does.
+    const good = parseRecords(await fsp.readFile(seg)).end;
     await wal.append([entry(6, 1, "x".repeat(150))], { term: 1, vote: "n", commit: 5 });
     await wal.close();
     const full = await fsp.readFile(seg);
@@ -50,6 +51,7 @@ Deno.test("torn tail: cutting the last record at every byte offset recovers the 
           offset: good,
           droppedBytes: cut - good,
           problem: "",
+          zeros: false,
         });}
       assert.equal(await fileSize(seg), good, "the garbage is truncated");
 
