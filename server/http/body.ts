@@ -10,9 +10,14 @@ export class BodyTooLargeError extends EtcdError {
 
 const decoder = new TextDecoder();
 
+/** etcd's error for a body over `limit` bytes. */
+export function bodyTooLarge(limit: number): BodyTooLargeError {
+  return new BodyTooLargeError(210, `request body is larger than ${limit} bytes`, 0);
+}
+
 export async function readBody(req: Request, limit: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? "0");
-  const tooLarge = () => new BodyTooLargeError(210, `request body is larger than ${limit} bytes`, 0);
+  const tooLarge = () => bodyTooLarge(limit);
   if (declared > limit) throw tooLarge();
   // With a Content-Length and no chunking, the runtime's parser already bounds
   // the body; reading it whole skips the web stream machinery (on Node that

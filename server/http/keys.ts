@@ -10,7 +10,7 @@ import type { Store } from "../store/store.ts";
 import type { Watcher } from "../store/watcher_hub.ts";
 import { KEYS_PREFIX, type KeysRequest, parseKeysRequest } from "./keys_request.ts";
 import type { CorsHeaders } from "./cors.ts";
-import { type Answer, errorAnswer, toEtcdError } from "./responses.ts";
+import { type Answer, errorAnswer, methodNotAllowedAnswer, toEtcdError } from "./responses.ts";
 import { setImmediate } from "node:timers";
 import { WatchFeed } from "./watch_feed.ts";
 import { GetCache } from "./get_cache.ts";
@@ -52,7 +52,7 @@ export interface KeysAnswer extends Answer {
 
 export type KeysCore = (call: KeysCall) => Promise<KeysAnswer>;
 
-export const KEYS_METHODS = ["HEAD", "GET", "PUT", "POST", "DELETE"];
+const KEYS_METHODS = ["HEAD", "GET", "PUT", "POST", "DELETE"];
 const RESERVED = "/_etcd";
 
 export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCore {
@@ -60,7 +60,7 @@ export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCor
   return async (call) => {
     const method = call.method;
     const cors = opts.corsHeaders?.(call.origin) ?? null;
-    if (!KEYS_METHODS.includes(method)) return methodNotAllowed(cors);
+    if (!KEYS_METHODS.includes(method)) return methodNotAllowedAnswer(KEYS_METHODS, cors);
     let kr: KeysRequest;
     try {
       // Like Go's ParseForm: only PUT and POST bodies, and only urlencoded ones, hold form values.
@@ -90,11 +90,6 @@ export function createKeysCore(backend: KeysBackend, opts: KeysOptions): KeysCor
       return errorAnswer(e, backend.clusterId, cors);
     }
   };
-}
-
-function methodNotAllowed(cors: Record<string, string> | null): KeysAnswer {
-  const headers = { "Content-Type": "text/plain; charset=utf-8", Allow: KEYS_METHODS.join(","), "X-Content-Type-Options": "nosniff" };
-  return { status: 405, headers: cors ? { ...headers, ...cors } : headers, body: "Method Not Allowed\n", cors: cors !== null };
 }
 
 function isReserved(key: string): boolean {
@@ -151,6 +146,7 @@ function cachedGet(backend: KeysBackend, cache: GetCache, kr: KeysRequest, cors:
   let key = kr.recursive ? (kr.sorted ? "rs" : "r-") : (kr.sorted ? "-s" : "--");
   key += cors ? kr.key + "\0" + cors["Access-Control-Allow-Origin"] : kr.key;
   const hit = cache.lookup(key, store.index, backend.raftIndex, backend.raftTerm);
+  // Copies in and out: the node path adds Content-Length to an answer's headers.
   if (hit) {
     store.stats.inc("gets", true);
     return { status: hit.status, headers: { ...hit.headers }, body: hit.body, cors: cors !== null };

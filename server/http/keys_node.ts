@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isUncleanPath } from "./clean_path.ts";
 import { type KeysAnswer, type KeysCore, KEYS_PREFIX } from "./keys.ts";
-import { BodyTooLargeError } from "./body.ts";
+import { bodyTooLarge } from "./body.ts";
 import { internalErrorBody } from "./responses.ts";
 
 /** Handles the request and returns true, or returns false for the caller to handle it. */
@@ -89,7 +89,7 @@ function readNodeBody(req: IncomingMessage, limit: number): Promise<string> {
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > limit) return reject(new BodyTooLargeError(210, `request body is larger than ${limit} bytes`, 0));
+      if (size > limit) return reject(bodyTooLarge(limit));
       chunks.push(c);
     });
     req.on("end", () => resolve(decoder.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))));

@@ -58,8 +58,14 @@ export function textResponse(body: string, status = 200, headers: Record<string,
   return new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...headers } });
 }
 
+/** Go's 405, with `extra` (CORS) headers when given. */
+export function methodNotAllowedAnswer(allowed: string[], extra?: Record<string, string> | null): Answer {
+  const headers = { "Content-Type": "text/plain; charset=utf-8", Allow: allowed.join(","), "X-Content-Type-Options": "nosniff" };
+  return { status: 405, headers: extra ? { ...headers, ...extra } : headers, body: "Method Not Allowed\n", cors: !!extra };
+}
+
 export function methodNotAllowed(allowed: string[]): Response {
-  return textResponse("Method Not Allowed\n", 405, { Allow: allowed.join(","), "X-Content-Type-Options": "nosniff" });
+  return answerResponse(methodNotAllowedAnswer(allowed));
 }
 
 /** Turns anything thrown by a handler into an etcd error response. */
