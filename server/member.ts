@@ -55,7 +55,7 @@ export async function startMember(config: Config): Promise<RunningMember> {
   const peerListeners: Listener[] = [];
   try {
     for (const u of config.listenClientUrls) {
-      clientListeners.push(await listen(u, clientApp.app.fetch, clientTls, false, clientApp.nodeFastPath));
+      clientListeners.push(await listen(u, clientApp.app.fetch, clientTls, false, clientApp));
     }
     for (const u of config.listenPeerUrls) peerListeners.push(await listen(u, peerApp.fetch, peerTls, true));
   } catch (err) {
@@ -99,12 +99,20 @@ async function listen(
   fetch: (req: Request) => any,
   tls: TlsOptions | undefined,
   longRequests = false,
-  nodeFastPath?: ServeOptions["nodeFastPath"],
+  fast: Pick<ServeOptions, "nodeFastPath" | "http1Route"> = {},
 ): Promise<Listener> {
   const hostname = bindHost(u.hostname);
   const port = Number(u.port || (u.protocol === "https:" ? 443 : 80));
   try {
-    return await serve({ hostname, port, fetch, tls: u.protocol === "https:" ? tls : undefined, longRequests, nodeFastPath });
+    return await serve({
+      hostname,
+      port,
+      fetch,
+      tls: u.protocol === "https:" ? tls : undefined,
+      longRequests,
+      nodeFastPath: fast.nodeFastPath,
+      http1Route: fast.http1Route,
+    });
   } catch (err) {
     const code = (err as { code?: string }).code ?? (err as Error).name;
     if (code === "EADDRINUSE" || code === "AddrInUse") {

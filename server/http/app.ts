@@ -8,6 +8,8 @@ import { cleanPaths } from "./clean_path.ts";
 import { createKeysCore, type KeysBackend, type KeysOptions } from "./keys.ts";
 import { webKeysHandler } from "./keys_web.ts";
 import { type NodeFastPath, nodeKeysFastPath } from "./keys_node.ts";
+import { http1KeysRoute } from "./keys_http1.ts";
+import type { Http1Route } from "./http1_front.ts";
 import { cors, corsHeaders } from "./cors.ts";
 import { metrics } from "../metrics.ts";
 import { internalErrorBody, jsonResponse } from "./responses.ts";
@@ -19,6 +21,8 @@ export interface ClientApp {
   app: Hono;
   /** On node:http, the keys requests it can serve without the Hono app. */
   nodeFastPath: NodeFastPath;
+  /** On Node's plain-HTTP listeners, the keys requests the HTTP/1.1 front door answers itself. */
+  http1Route: Http1Route;
 }
 
 // One incrementer per method and status seen: rendering labels per request cost ~3% of a GET.
@@ -53,6 +57,6 @@ export function createClientApp(backend: ClientBackend, opts: KeysOptions & { co
     console.error("unhandled error:", err);
     return new Response(internalErrorBody(err), { status: 500, headers: { "Content-Type": "application/json" } });
   });
-  const nodeFastPath = nodeKeysFastPath(core, { maxRequestBytes: opts.maxRequestBytes, answered: countRequest });
-  return { app, nodeFastPath };
+  const fastOpts = { maxRequestBytes: opts.maxRequestBytes, answered: countRequest };
+  return { app, nodeFastPath: nodeKeysFastPath(core, fastOpts), http1Route: http1KeysRoute(core, fastOpts) };
 }

@@ -6,10 +6,10 @@
 // answers it the same way it always has.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isUncleanPath } from "./clean_path.ts";
-import { type KeysAnswer, type KeysCore, KEYS_PREFIX } from "./keys.ts";
+import type { KeysAnswer, KeysCore } from "./keys.ts";
+import { fastKeysTarget } from "./keys_target.ts";
 import { bodyTooLarge } from "./body.ts";
-import { internalErrorBody } from "./responses.ts";
+import { internalErrorAnswer } from "./responses.ts";
 
 /** Handles the request and returns true, or returns false for the caller to handle it. */
 export type NodeFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -22,11 +22,8 @@ export interface NodeKeysOptions {
 
 export function nodeKeysFastPath(core: KeysCore, opts: NodeKeysOptions): NodeFastPath {
   return (req, res) => {
-    const url = req.url ?? "";
-    if (!url.startsWith(KEYS_PREFIX)) return false;
-    const next = url.charCodeAt(KEYS_PREFIX.length);
-    // "/v2/keys", "/v2/keys/...", "/v2/keys?..." but not "/v2/keysfoo".
-    if (!(isNaN(next) || next === 0x2f || next === 0x3f)) return false;
+    const target = fastKeysTarget(req.url ?? "");
+    if (target === null) return false;
     const method = req.method ?? "";
     if (method === "OPTIONS") return false;
     const h = req.headers;
@@ -35,23 +32,17 @@ export function nodeKeysFastPath(core: KeysCore, opts: NodeKeysOptions): NodeFas
     if (h["transfer-encoding"] !== undefined) return false;
     const length = h["content-length"];
     if (length !== undefined && !(Number(length) <= opts.maxRequestBytes)) return false;
-    const q = url.indexOf("?");
-    const rawPath = q === -1 ? url : url.slice(0, q);
-    if (isUncleanPath(rawPath)) return false;
 
     core({
       method,
-      rawPath,
-      query: q === -1 ? "" : url.slice(q + 1),
+      rawPath: target.rawPath,
+      query: target.query,
       origin: h.origin ?? null,
       contentType: h["content-type"] ?? null,
       readBody: (limit) => readNodeBody(req, limit),
     }).then(
       (a) => send(res, a, opts),
-      (err) => {
-        console.error("unhandled error:", err);
-        send(res, { status: 500, headers: { "Content-Type": "application/json" }, body: internalErrorBody(err), cors: false }, opts);
-      },
+      (err) => send(res, internalErrorAnswer(err), opts),
     );
     return true;
   };

@@ -54,6 +54,12 @@ export function internalErrorBody(err: unknown): string {
   return JSON.stringify({ errorCode: 300, message: "Raft Internal Error", cause: String((err as Error)?.message ?? err), index: 0 }) + "\n";
 }
 
+/** The 500 for an unexpected exception, logged. */
+export function internalErrorAnswer(err: unknown): Answer {
+  console.error("unhandled error:", err);
+  return { status: 500, headers: { "Content-Type": "application/json" }, body: internalErrorBody(err), cors: false };
+}
+
 export function textResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...headers } });
 }

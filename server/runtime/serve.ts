@@ -3,6 +3,8 @@
 // @hono/node-server on Node. Deno.serve cannot ask for or verify client
 // certificates, so listeners that require one use node:https on Deno too.
 
+import type { Http1Route } from "../http/http1_front.ts";
+
 export type FetchHandler = (req: Request, info: { remoteAddr: string }) => Response | Promise<Response>;
 
 export interface TlsOptions {
@@ -22,6 +24,8 @@ export interface ServeOptions {
   /** On node:http, tried before `fetch`: serves what it can straight on node's objects. */
   // deno-lint-ignore no-explicit-any
   nodeFastPath?: (req: any, res: any) => boolean;
+  /** On Node without TLS, the requests a hand-written HTTP/1.1 front door answers before node:http. */
+  http1Route?: Http1Route;
 }
 
 export interface Listener {
@@ -124,7 +128,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   // Long request lines (64 KiB keys) reach our handler and get an etcd error,
   // not node's bare 431.
   // deno-lint-ignore no-explicit-any
-  const extra: any = { serverOptions: { maxHeaderSize: 128 * 1024 } };
+  const extra: any = { serverOptions: { maxHeaderSize: MAX_HEAD_BYTES } };
   // On Deno this path serves only listeners that require client certificates;
   // hono's replacement Response class must not leak into Deno.serve handlers.
   if (runtimeName === "deno") extra.overrideGlobalObjects = false;
@@ -159,6 +163,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   // node:http ends a request still arriving after requestTimeout (5 minutes).
   if (opts.longRequests) srv.requestTimeout = 0;
   srv.on("connection", lingerOnClose);
+  if (runtimeName === "node" && opts.http1Route && !opts.tls) return listenFront(srv, opts.http1Route, opts);
   return new Promise((resolve, reject) => {
     srv.once("error", reject);
     srv.listen(opts.port, opts.hostname, () => {
@@ -176,6 +181,46 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
     });
   });
 }
+
+/**
+ * Listens with the HTTP/1.1 front door (http1_front.ts) on node:net; `srv`,
+ * not listening itself, serves the connections the front hands over.
+ */
+// deno-lint-ignore no-explicit-any
+async function listenFront(srv: any, route: Http1Route, opts: ServeOptions): Promise<Listener> {
+  const net = await import("node:net");
+  const { serveConnection } = await import("../http/http1_front.ts");
+  const { internalErrorAnswer } = await import("../http/responses.ts");
+  // What node's server does when it starts listening: track connections, so
+  // its header and request timeouts hold for handed-over ones too.
+  srv.emit("listening");
+  const sockets = new Set<import("node:net").Socket>();
+  const front = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    serveConnection(socket, { route, fallback: srv, maxHeadBytes: MAX_HEAD_BYTES, internalError: internalErrorAnswer });
+  });
+  return new Promise((resolve, reject) => {
+    front.once("error", reject);
+    front.listen(opts.port, opts.hostname, () => {
+      front.off("error", reject);
+      const addr = front.address() as { port: number };
+      resolve({
+        hostname: opts.hostname,
+        port: addr.port,
+        close: () =>
+          new Promise<void>((res) => {
+            front.close(() => res());
+            srv.close();
+            for (const s of sockets) s.destroy();
+          }),
+      });
+    });
+  });
+}
+
+/** As node's maxHeaderSize above: longer heads go to node's server, which answers them. */
+const MAX_HEAD_BYTES = 128 * 1024;
 
 /** How long a closing connection keeps reading what the client still sends (Go: 500 ms). */
 const LINGER_MS = 1000;
