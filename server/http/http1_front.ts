@@ -14,6 +14,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
 import { type Http1Answer, chunk, KEEP_ALIVE_SECONDS, streamHead, wholeAnswer } from "./http1_answer.ts";
 import { type Http1Head, readHead } from "./http1_head.ts";
+import { clientLoad } from "../runtime/client_load.ts";
 
 /** Where a streamed answer's bytes go (a watch feed attaches one). */
 export interface Http1Sink {
@@ -79,7 +80,11 @@ class Http1Connection {
   readonly #onTimeout = () => this.#idle();
   readonly #onError = () => this.socket.destroy();
 
+  /** Counted in clientLoad.connections. */
+  #counted = false;
+
   constructor(readonly socket: Socket, readonly opts: FrontOptions) {
+    this.#count(true);
     socket.setNoDelay(true);
     socket.setTimeout(IDLE_MS);
     socket.on("data", this.#onData);
@@ -157,6 +162,7 @@ class Http1Connection {
     // Like etcd, a watch's headers go out at once, then each event as a chunk.
     const feed = a.feed;
     this.#feed = feed;
+    this.#count(false);
     socket.write(streamHead(a, close));
     feed.attach({
       write: (data) => {
@@ -165,6 +171,7 @@ class Http1Connection {
       end: (last) => {
         if (this.#feed !== feed) return;
         this.#feed = undefined;
+        this.#count(!socket.destroyed);
         socket.write(chunk(last, true));
         this.#done(close);
       },
@@ -210,7 +217,14 @@ class Http1Connection {
     if (!this.#busy) this.#end();
   }
 
+  #count(on: boolean): void {
+    if (on === this.#counted) return;
+    this.#counted = on;
+    clientLoad.connections += on ? 1 : -1;
+  }
+
   #closed(): void {
+    this.#count(false);
     const feed = this.#feed;
     this.#feed = undefined;
     feed?.close();
@@ -225,6 +239,7 @@ class Http1Connection {
   #handOver(): void {
     const socket = this.socket;
     this.#handedOver = true;
+    this.#count(false);
     socket.off("data", this.#onData);
     socket.off("end", this.#onEnd);
     socket.off("close", this.#onClose);

@@ -65,6 +65,8 @@ export interface WalStats {
   writes: number;
   /** fdatasync/fsync calls on segment files. */
   syncs: number;
+  /** Of those, the ones run on the event loop's thread (one client connected: no thread-pool round trip). */
+  loopSyncs: number;
   /** Bytes written to segment files. */
   bytes: number;
 }
