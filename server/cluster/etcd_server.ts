@@ -179,6 +179,7 @@ export class EtcdServer {
       peerUrl: (id) => (this.membership.get(id) ?? this.meta.initialMembers.find((m) => m.id === id))?.peerURLs[0],
       clusterId: () => this.clusterId,
       unreachable: (id) => this.raft.reportUnreachable(id),
+      gone: (id) => this.raft.leaderGone(id),
       snapshotStatus: (id, ok) => this.raft.reportSnapshot(id, ok),
       removed: () => this.handleRemoved("a peer says this member was removed from the cluster"),
     }, this.logger);

@@ -23,7 +23,14 @@ export interface PeerStreamHooks {
   /** The connection is up. */
   onOpen(): void;
   /** The stream was refused or broke; what the peer answered, if anything. */
-  onClose(status: number | null, reason: string): void;
+  onClose(status: number | null, reason: string, how: CloseHow): void;
+}
+
+export interface CloseHow {
+  /** Nothing listens at the peer's address: its process is down. */
+  refused: boolean;
+  /** The stream had been open (it broke, rather than failed to connect). */
+  wasOpen: boolean;
 }
 
 export interface PeerStreamOptions {
@@ -69,7 +76,7 @@ export class PeerStream {
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(this.response);
       if (status || this.response.length > 1024) this.end(status ? Number(status[1]) : null, "peer answered the stream");
     });
-    socket.on("error", (err) => this.end(null, err.message));
+    socket.on("error", (err) => this.end(null, err.message, (err as { code?: string }).code === "ECONNREFUSED"));
     socket.on("close", () => this.end(null, "connection closed"));
     socket.write(
       `POST ${STREAM_PATH} HTTP/1.1\r\n` +
@@ -109,10 +116,11 @@ export class PeerStream {
     this.socket?.destroy();
   }
 
-  private end(status: number | null, reason: string): void {
+  private end(status: number | null, reason: string, refused = false): void {
     if (this.state === "broken" || this.state === "unsupported") return;
+    const wasOpen = this.state === "open";
     this.state = status === 404 || status === 405 ? "unsupported" : "broken";
     this.socket?.destroy();
-    this.hooks.onClose(status, reason);
+    this.hooks.onClose(status, reason, { refused, wasOpen });
   }
 }

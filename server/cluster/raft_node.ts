@@ -171,6 +171,12 @@ export class RaftNode {
     this.rn.reportUnreachable(id);
   }
 
+  /** `id` refuses connections: if it is our leader, elect another soon (raft's leaderGone). */
+  leaderGone(id: string): void {
+    this.rn.leaderGone(id);
+    this.kick();
+  }
+
   reportSnapshot(id: string, ok: boolean): void {
     this.rn.reportSnapshot(id, ok ? "finish" : "failure");
     this.kick();

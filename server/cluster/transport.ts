@@ -21,6 +21,9 @@ const MAX_BATCH = 512;
 const TIMEOUT_MS = 5000;
 /** A broken stream is reopened at most this often; messages meanwhile are dropped (raft retries). */
 const REOPEN_MS = 100;
+/** After a stream breaks, reconnects tried (PROBE_DELAY_MS, then twice that, ...) to see if the peer is down. */
+const MAX_PROBES = 5;
+const PROBE_DELAY_MS = 20;
 /** Written but not taken by the peer: past this the peer is stalled, and the stream is dropped. */
 const MAX_BACKLOG = 64 * 1024 * 1024;
 
@@ -29,6 +32,8 @@ export interface TransportHooks {
   peerUrl(id: string): string | undefined;
   clusterId(): string;
   unreachable(id: string): void;
+  /** The peer refuses connections: its process is down (not just slow or cut off). */
+  gone(id: string): void;
   snapshotStatus(id: string, ok: boolean): void;
   /** The remote said we were removed from the cluster. */
   removed(): void;
@@ -46,6 +51,8 @@ class PeerQueue {
   postOnly = false;
   /** When the oldest unanswered heartbeat went out. */
   heartbeatAt = 0;
+  /** Reconnects tried since the stream broke, to tell a dead peer (refused) from a blip. */
+  probes = 0;
 }
 
 export class Transport {
@@ -80,8 +87,10 @@ export class Transport {
 
   /** Raft messages that arrived from peers: answered heartbeats give the round-trip time. */
   received(m: Message): void {
-    if (m.type !== "heartbeatResp") return;
     const p = this.peers.get(m.from);
+    // The peer is alive: a later break of its stream may be probed again.
+    if (p) p.probes = 0;
+    if (m.type !== "heartbeatResp") return;
     if (!p?.heartbeatAt) return;
     const rtt = performance.now() - p.heartbeatAt;
     p.heartbeatAt = 0;
@@ -117,9 +126,24 @@ export class Transport {
           p.heartbeatAt = 0;
           this.reachable(id, p, url);
         },
-        onClose: (status, reason) => {
+        onClose: (status, reason, how) => {
           if (p.stream !== s || this.closed) return;
           if (status === 410) return this.hooks.removed();
+          if (how.refused) this.hooks.gone(id);
+          else if (status === null && (how.wasOpen || p.probes > 0) && p.probes < MAX_PROBES) {
+            // The stream broke: find out soon whether the peer is down
+            // (refused) or still there, rather than at the next send, which
+            // for a follower's stream to a dead leader never comes. A dying
+            // process's listener may still accept (then reset) for a moment,
+            // so try a few times, a little later each time.
+            p.probes++;
+            const timer = setTimeout(() => {
+              if (p.stream !== s || this.closed) return;
+              p.streamOpenedAt = performance.now();
+              p.stream = this.openStream(id, p, url);
+            }, PROBE_DELAY_MS * p.probes);
+            timer.unref?.();
+          }
           if (status === 404 || status === 405) {
             p.postOnly = true;
             this.logger.info(`peer ${id} has no raft stream endpoint; sending it POSTs`);

@@ -442,6 +442,23 @@ export class Raft {
     }
   }
 
+  /**
+   * The application knows the leader `id` is gone (its process refuses
+   * connections). A follower forgets it, so it grants (pre-)votes at once
+   * instead of holding the lease, and campaigns after a random 1-3 ticks
+   * instead of a whole election timeout. If the leader was alive after all,
+   * pre-vote fails at the others (they still hear from it) and its next
+   * heartbeat makes this node its follower again: nothing is disrupted.
+   */
+  leaderGone(id: NodeId): void {
+    if (this.state !== "follower" || this.lead !== id || id === NONE) return;
+    this.logger.info(`${this.id} [term: ${this.term}] forgets leader ${id}: it is gone`);
+    this.lead = NONE;
+    // Random, so the survivors rarely campaign in the same tick and split the vote.
+    const ticksLeft = 1 + Math.floor(this.random() * 3);
+    this.electionElapsed = Math.max(this.electionElapsed, this.randomizedElectionTimeout - ticksLeft);
+  }
+
   private tickHeartbeat(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;

@@ -194,6 +194,11 @@ export class RawNode {
     this.raft.step({ type: "transferLeader", to: NONE, from: to, term: 0 });
   }
 
+  /** The application knows `id` is down (it refuses connections): if it led us, stop waiting for it. */
+  leaderGone(id: NodeId): void {
+    this.raft.leaderGone(id);
+  }
+
   /** The application failed to deliver a message to `id`. */
   reportUnreachable(id: NodeId): void {
     this.raft.step({ type: "unreachable", to: NONE, from: id, term: 0 });

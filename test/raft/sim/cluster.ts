@@ -300,6 +300,8 @@ export class Sim {
       const blocked = this.net.isBlocked(m.from, m.to);
       const sent = this.net.send(m, this.now) && !blocked;
       if (blocked && this.rng.chance(0.5)) rn.reportUnreachable(m.to);
+      // Now and then a live but cut-off peer is wrongly taken for gone: safety must not care.
+      if (blocked && this.rng.chance(0.02)) rn.leaderGone(m.to);
       if (m.type === "snap") {
         rn.reportSnapshot(m.to, sent ? "finish" : "failure");
       }
@@ -334,6 +336,10 @@ export class Sim {
         : this.now + 1,
     );
     this.log(`crash ${n.id} ${why}`);
+    // Like a transport whose reconnects are refused: the others may learn it is gone.
+    for (const o of this.nodes.values()) {
+      if (o !== n && o.rawNode && this.rng.chance(0.7)) o.rawNode.leaderGone(n.id);
+    }
   }
 
   private restart(n: SimNode): void {
