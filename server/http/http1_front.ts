@@ -53,6 +53,8 @@ const IDLE_MS = KEEP_ALIVE_SECONDS * 1000;
 const LINGER_MS = 1000;
 /** Unanswered pipelined bytes past this pause reading until the answers catch up. */
 const MAX_BUFFERED = 1 << 20;
+/** Answer bytes the client has not read past this: answer nothing more until it does. */
+const MAX_UNSENT = 1 << 20;
 
 const decoder = new TextDecoder();
 const EMPTY = Promise.resolve("");
@@ -72,6 +74,8 @@ class Http1Connection {
   #peerEnded = false;
   #ending = false;
   #handedOver = false;
+  /** Answers are waiting for the client to read them (still busy). */
+  #stalled = false;
   /** The current request's body, while it is still arriving. */
   #body: BodyInFlight | undefined;
   readonly #onData = (d: Buffer) => this.#received(d);
@@ -179,9 +183,22 @@ class Http1Connection {
   }
 
   #done(close: boolean): void {
-    this.#busy = false;
-    if (close) return this.#end();
+    if (close) {
+      this.#busy = false;
+      return this.#end();
+    }
     this.socket.setTimeout(IDLE_MS);
+    // A client that does not read its answers gets no more until it does:
+    // they would pile up in memory without bound (pipelined requests are cheap).
+    if (this.socket.writableLength > MAX_UNSENT) {
+      this.#stalled = true;
+      this.socket.once("drain", () => {
+        this.#stalled = false;
+        this.#done(false);
+      });
+      return;
+    }
+    this.#busy = false;
     // A body the route never read still has to arrive before the next request.
     if (this.#body) return;
     if (this.socket.isPaused()) this.socket.resume();
@@ -231,8 +248,9 @@ class Http1Connection {
   }
 
   #idle(): void {
-    // A watch may wait for minutes; only an idle connection times out.
-    if (!this.#busy) this.socket.destroy();
+    // A watch may wait for minutes; only an idle connection, or one whose
+    // client stopped reading, times out.
+    if (!this.#busy || this.#stalled) this.socket.destroy();
   }
 
   /** node's http server takes the connection from here, starting with the bytes not yet answered. */
