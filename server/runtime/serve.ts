@@ -164,18 +164,23 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   if (opts.longRequests) srv.requestTimeout = 0;
   srv.on("connection", lingerOnClose);
   if (runtimeName === "node" && opts.http1Route && !opts.tls) return listenFront(srv, opts.http1Route, opts);
+  return listenWith(srv, opts, () => srv.closeAllConnections?.());
+}
+
+/** Listens at opts' address; the Listener's close() stops accepting, then `drop`s open connections. */
+// deno-lint-ignore no-explicit-any
+function listenWith(server: any, opts: ServeOptions, drop: () => void): Promise<Listener> {
   return new Promise((resolve, reject) => {
-    srv.once("error", reject);
-    srv.listen(opts.port, opts.hostname, () => {
-      srv.off("error", reject);
-      const addr = srv.address();
+    server.once("error", reject);
+    server.listen(opts.port, opts.hostname, () => {
+      server.off("error", reject);
       resolve({
         hostname: opts.hostname,
-        port: addr.port,
+        port: server.address().port,
         close: () =>
           new Promise<void>((res) => {
-            srv.close(() => res());
-            srv.closeAllConnections?.();
+            server.close(() => res());
+            drop();
           }),
       });
     });
@@ -200,22 +205,9 @@ async function listenFront(srv: any, route: Http1Route, opts: ServeOptions): Pro
     socket.once("close", () => sockets.delete(socket));
     serveConnection(socket, { route, fallback: srv, maxHeadBytes: MAX_HEAD_BYTES, internalError: internalErrorAnswer });
   });
-  return new Promise((resolve, reject) => {
-    front.once("error", reject);
-    front.listen(opts.port, opts.hostname, () => {
-      front.off("error", reject);
-      const addr = front.address() as { port: number };
-      resolve({
-        hostname: opts.hostname,
-        port: addr.port,
-        close: () =>
-          new Promise<void>((res) => {
-            front.close(() => res());
-            srv.close();
-            for (const s of sockets) s.destroy();
-          }),
-      });
-    });
+  return listenWith(front, opts, () => {
+    srv.close();
+    for (const s of sockets) s.destroy();
   });
 }
 
