@@ -3,6 +3,7 @@
 // Date, and Connection/Keep-Alive, or Transfer-Encoding: chunked for a
 // stream. A whole answer is one string, so one write and one system call.
 
+import { Buffer } from "node:buffer";
 import { STATUS_CODES } from "node:http";
 
 export interface Http1Answer {

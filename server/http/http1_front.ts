@@ -10,6 +10,7 @@
 // not yet answered to node's http server, which serves it from then on.
 // Requests on a connection are answered one at a time, in order.
 
+import { Buffer } from "node:buffer";
 import type { Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
 import { type Http1Answer, chunk, KEEP_ALIVE_SECONDS, streamHead, wholeAnswer } from "./http1_answer.ts";

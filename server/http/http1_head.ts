@@ -5,6 +5,8 @@
 // Content-Length if there is a body. Anything else ("other") goes to node's
 // http server with the connection, which answers it as it always has.
 
+import { Buffer } from "node:buffer";
+
 export interface Http1Head {
   method: string;
   /** The request target as sent (origin form: starts with "/"). */
