@@ -37,10 +37,7 @@ const server = mode === "front"
       fallback: nodeServer,
       maxHeadBytes: 128 * 1024,
       internalError: (err) => ({ status: 500, headers: {}, body: String(err) }),
-      route: {
-        takes: (h) => h.method === "GET",
-        answer: () => Promise.resolve({ status: 200, headers: headers(), body }),
-      },
+      route: (h) => h.method === "GET" ? () => Promise.resolve({ status: 200, headers: headers(), body }) : null,
     }))
   : nodeServer;
 server.listen(Number(port), host, () => console.log("listening"));

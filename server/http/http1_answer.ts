@@ -5,6 +5,7 @@
 
 import { Buffer } from "node:buffer";
 import { STATUS_CODES } from "node:http";
+import { KEEP_ALIVE_MS } from "../runtime/connection_timing.ts";
 
 export interface Http1Answer {
   status: number;
@@ -12,8 +13,7 @@ export interface Http1Answer {
   body: string | null;
 }
 
-/** node's http server says this on keep-alive answers (its keepAliveTimeout, which serve.ts sets). */
-export const KEEP_ALIVE_SECONDS = 65;
+const KEEP_ALIVE = `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`;
 
 let date = "";
 let dateUntil = 0;
@@ -33,7 +33,7 @@ function statusLine(status: number): string {
 }
 
 function connectionLines(close: boolean): string {
-  return close ? "Connection: close\r\n" : `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_SECONDS}\r\n`;
+  return close ? "Connection: close\r\n" : KEEP_ALIVE;
 }
 
 function headerLines(headers: Record<string, string>): string {

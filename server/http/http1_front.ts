@@ -13,9 +13,10 @@
 import { Buffer } from "node:buffer";
 import type { Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
-import { type Http1Answer, chunk, KEEP_ALIVE_SECONDS, streamHead, wholeAnswer } from "./http1_answer.ts";
+import { type Http1Answer, chunk, streamHead, wholeAnswer } from "./http1_answer.ts";
 import { type Http1Head, readHead } from "./http1_head.ts";
 import { clientLoad } from "../runtime/client_load.ts";
+import { endAndLinger, KEEP_ALIVE_MS } from "../runtime/connection_timing.ts";
 
 /** Where a streamed answer's bytes go (a watch feed attaches one). */
 export interface Http1Sink {
@@ -33,25 +34,21 @@ export interface Http1RouteAnswer extends Http1Answer {
   feed?: Http1Feed;
 }
 
-export interface Http1Route {
-  /** Whether this route answers the request; if not, node's http server gets the connection. */
-  takes(head: Http1Head): boolean;
-  /** `body` is read only if the route needs it (a GET's is skipped, as node and Go do). */
-  answer(head: Http1Head, body: () => Promise<string>): Promise<Http1RouteAnswer>;
-}
+/** Answers one request; `body` is read only if needed (a GET's is skipped, as node and Go do). */
+export type Http1Handler = (body: () => Promise<string>) => Promise<Http1RouteAnswer>;
+
+/** The handler for a request, or null: then node's http server gets the connection. */
+export type Http1Route = (head: Http1Head) => Http1Handler | null;
 
 export interface FrontOptions {
   route: Http1Route;
   /** Serves handed-over connections (it is not listening itself). */
   fallback: HttpServer;
   maxHeadBytes: number;
-  /** The answer when `answer` throws. */
+  /** The answer when a handler throws. */
   internalError(err: unknown): Http1Answer;
 }
 
-const IDLE_MS = KEEP_ALIVE_SECONDS * 1000;
-/** After our FIN, how long the client may keep sending before the socket is destroyed (as serve.ts). */
-const LINGER_MS = 1000;
 /** Unanswered pipelined bytes past this pause reading until the answers catch up. */
 const MAX_BUFFERED = 1 << 20;
 /** Answer bytes the client has not read past this: answer nothing more until it does. */
@@ -91,7 +88,8 @@ class Http1Connection {
   constructor(readonly socket: Socket, readonly opts: FrontOptions) {
     this.#count(true);
     socket.setNoDelay(true);
-    socket.setTimeout(IDLE_MS);
+    // Reads and writes re-arm it, so it fires only on a connection that went quiet.
+    socket.setTimeout(KEEP_ALIVE_MS);
     socket.on("data", this.#onData);
     socket.on("end", this.#onEnd);
     socket.on("close", this.#onClose);
@@ -121,7 +119,8 @@ class Http1Connection {
     if (buf === null || this.#busy || this.#ending) return;
     const head = readHead(buf, 0, this.opts.maxHeadBytes);
     if (head === "incomplete") return;
-    if (head === "other" || !this.opts.route.takes(head)) return this.#handOver();
+    const handler = head === "other" ? null : this.opts.route(head);
+    if (head === "other" || handler === null) return this.#handOver();
     // Answered from the end of its head, as node's server does; the body follows.
     this.#buf = buf.length === head.size ? null : buf.subarray(head.size);
     this.#busy = true;
@@ -131,7 +130,7 @@ class Http1Connection {
       body = () => b.text;
       this.#takeBody();
     }
-    this.opts.route.answer(head, body).then(
+    handler(body).then(
       (a) => this.#reply(head, a),
       (err) => this.#reply(head, this.opts.internalError(err)),
     );
@@ -188,7 +187,6 @@ class Http1Connection {
       this.#busy = false;
       return this.#end();
     }
-    this.socket.setTimeout(IDLE_MS);
     // A client that does not read its answers gets no more until it does:
     // they would pile up in memory without bound (pipelined requests are cheap).
     if (this.socket.writableLength > MAX_UNSENT) {
@@ -212,10 +210,7 @@ class Http1Connection {
   #end(): void {
     if (this.#ending) return;
     this.#ending = true;
-    this.socket.end();
-    const timer = setTimeout(() => this.socket.destroy(), LINGER_MS);
-    timer.unref();
-    this.socket.once("close", () => clearTimeout(timer));
+    endAndLinger(this.socket);
   }
 
   #peerEnd(): void {

@@ -3,27 +3,19 @@
 // parsed head; OPTIONS, HEAD, oversized bodies and anything unusual stay
 // with node's http server and the Hono app.
 
-import type { Http1Route, Http1RouteAnswer } from "./http1_front.ts";
-import type { Http1Head } from "./http1_head.ts";
+import type { Http1Route } from "./http1_front.ts";
 import type { KeysCore } from "./keys.ts";
-import { fastKeysTarget } from "./keys_target.ts";
-
-export interface Http1KeysOptions {
-  maxRequestBytes: number;
-  /** Told of every answered request (the metrics). */
-  answered(method: string, status: number): void;
-}
+import { fastKeysTarget, type FastKeysOptions } from "./keys_target.ts";
 
 const METHODS = new Set(["GET", "PUT", "POST", "DELETE"]);
 
-export function http1KeysRoute(core: KeysCore, opts: Http1KeysOptions): Http1Route {
-  return {
-    takes: (head) =>
-      METHODS.has(head.method) && head.headers.has("host") && head.contentLength <= opts.maxRequestBytes &&
-      fastKeysTarget(head.target) !== null,
-    answer: (head: Http1Head, body: () => Promise<string>): Promise<Http1RouteAnswer> => {
-      const target = fastKeysTarget(head.target)!;
-      return core({
+export function http1KeysRoute(core: KeysCore, opts: FastKeysOptions): Http1Route {
+  return (head) => {
+    if (!METHODS.has(head.method) || !head.headers.has("host") || head.contentLength > opts.maxRequestBytes) return null;
+    const target = fastKeysTarget(head.target);
+    if (target === null) return null;
+    return (body) =>
+      core({
         method: head.method,
         rawPath: target.rawPath,
         query: target.query,
@@ -35,6 +27,5 @@ export function http1KeysRoute(core: KeysCore, opts: Http1KeysOptions): Http1Rou
         opts.answered(head.method, a.status);
         return a;
       });
-    },
   };
 }

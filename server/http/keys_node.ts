@@ -7,20 +7,14 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KeysAnswer, KeysCore } from "./keys.ts";
-import { fastKeysTarget } from "./keys_target.ts";
+import { fastKeysTarget, type FastKeysOptions } from "./keys_target.ts";
 import { bodyTooLarge } from "./body.ts";
 import { internalErrorAnswer } from "./responses.ts";
 
 /** Handles the request and returns true, or returns false for the caller to handle it. */
 export type NodeFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-export interface NodeKeysOptions {
-  maxRequestBytes: number;
-  /** Told of every answered request (the metrics). */
-  answered(method: string, status: number): void;
-}
-
-export function nodeKeysFastPath(core: KeysCore, opts: NodeKeysOptions): NodeFastPath {
+export function nodeKeysFastPath(core: KeysCore, opts: FastKeysOptions): NodeFastPath {
   return (req, res) => {
     const target = fastKeysTarget(req.url ?? "");
     if (target === null) return false;
@@ -48,7 +42,7 @@ export function nodeKeysFastPath(core: KeysCore, opts: NodeKeysOptions): NodeFas
   };
 }
 
-function send(res: ServerResponse, a: KeysAnswer, opts: NodeKeysOptions): void {
+function send(res: ServerResponse, a: KeysAnswer, opts: FastKeysOptions): void {
   opts.answered(res.req.method ?? "", a.status);
   const feed = a.feed;
   if (!feed) {

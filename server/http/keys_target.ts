@@ -4,6 +4,13 @@
 import { isUncleanPath } from "./clean_path.ts";
 import { KEYS_PREFIX } from "./keys.ts";
 
+/** What both fast paths need besides the core. */
+export interface FastKeysOptions {
+  maxRequestBytes: number;
+  /** Told of every answered request (the metrics). */
+  answered(method: string, status: number): void;
+}
+
 export interface KeysTarget {
   /** Still %-encoded, starting with /v2/keys. */
   rawPath: string;

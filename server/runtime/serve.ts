@@ -4,6 +4,7 @@
 // certificates, so listeners that require one use node:https on Deno too.
 
 import type { Http1Route } from "../http/http1_front.ts";
+import { endAndLinger, KEEP_ALIVE_MS } from "./connection_timing.ts";
 
 export type FetchHandler = (req: Request, info: { remoteAddr: string }) => Response | Promise<Response>;
 
@@ -159,7 +160,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   const listener = fast ? (req: any, res: any) => fast(req, res) || viaHono(req, res) : viaHono;
   // deno-lint-ignore no-explicit-any
   const srv: any = extra.createServer(extra.serverOptions, listener);
-  srv.keepAliveTimeout = 65_000;
+  srv.keepAliveTimeout = KEEP_ALIVE_MS;
   // node:http ends a request still arriving after requestTimeout (5 minutes).
   if (opts.longRequests) srv.requestTimeout = 0;
   srv.on("connection", lingerOnClose);
@@ -214,21 +215,11 @@ async function listenFront(srv: any, route: Http1Route, opts: ServeOptions): Pro
 /** As node's maxHeaderSize above: longer heads go to node's server, which answers them. */
 const MAX_HEAD_BYTES = 128 * 1024;
 
-/** How long a closing connection keeps reading what the client still sends (Go: 500 ms). */
-const LINGER_MS = 1000;
-
 // node closes a "Connection: close" socket right after the response, even
-// when the client is still sending a body we refused (413): the unread bytes
-// make the kernel send a reset, and the client often loses the response. Like
-// Go's server, send FIN, keep reading (the parser discards it) until the client
-// closes or LINGER_MS passes, then close.
+// when the client is still sending a body we refused (413): linger instead.
 // deno-lint-ignore no-explicit-any
 function lingerOnClose(sock: any): void {
   sock.destroySoon = function (this: typeof sock) {
-    if (this.destroyed) return;
-    this.end();
-    const timer = setTimeout(() => this.destroy(), LINGER_MS);
-    timer.unref?.();
-    this.once("close", () => clearTimeout(timer));
+    endAndLinger(this);
   };
 }

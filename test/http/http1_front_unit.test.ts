@@ -44,16 +44,16 @@ Deno.test({
         fallback,
         maxHeadBytes: 8192,
         internalError: (err) => ({ status: 500, headers: {}, body: String(err) }),
-        route: {
-          takes: (h) => h.target.startsWith("/x") || h.target === "/w",
-          answer: async (h, body): Promise<Http1RouteAnswer> => {
+        route: (h) => {
+          if (!h.target.startsWith("/x") && h.target !== "/w") return null;
+          return async (body): Promise<Http1RouteAnswer> => {
             if (h.target === "/w") {
               const feed = new ManualFeed();
               feeds.push(feed);
               return { status: 200, headers: {}, body: null, feed };
             }
             return { status: 200, headers: { "Content-Type": "text/plain" }, body: `front:${h.target}:${await body()}` };
-          },
+          };
         },
       }));
     await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
