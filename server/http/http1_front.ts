@@ -15,7 +15,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
 import { type Http1Answer, chunk, streamHead, wholeAnswer } from "./http1_answer.ts";
 import { type Http1Head, readHead } from "./http1_head.ts";
-import { clientLoad } from "../runtime/client_load.ts";
+import { noteServed } from "../runtime/client_load.ts";
 import { endAndLinger, KEEP_ALIVE_MS } from "../runtime/connection_timing.ts";
 
 /** Where a streamed answer's bytes go (a watch feed attaches one). */
@@ -82,11 +82,7 @@ class Http1Connection {
   readonly #onTimeout = () => this.#idle();
   readonly #onError = () => this.socket.destroy();
 
-  /** Counted in clientLoad.connections. */
-  #counted = false;
-
   constructor(readonly socket: Socket, readonly opts: FrontOptions) {
-    this.#count(true);
     socket.setNoDelay(true);
     // Reads and writes re-arm it, so it fires only on a connection that went quiet.
     socket.setTimeout(KEEP_ALIVE_MS);
@@ -161,12 +157,12 @@ class Http1Connection {
     const close = !head.keepAlive || (this.#peerEnded && this.#buf === null);
     if (!a.feed) {
       socket.write(wholeAnswer(a, close));
+      noteServed(this);
       return this.#done(close);
     }
     // Like etcd, a watch's headers go out at once, then each event as a chunk.
     const feed = a.feed;
     this.#feed = feed;
-    this.#count(false);
     socket.write(streamHead(a, close));
     feed.attach({
       write: (data) => {
@@ -175,7 +171,6 @@ class Http1Connection {
       end: (last) => {
         if (this.#feed !== feed) return;
         this.#feed = undefined;
-        this.#count(!socket.destroyed);
         socket.write(chunk(last, true));
         this.#done(close);
       },
@@ -230,14 +225,7 @@ class Http1Connection {
     if (!this.#busy) this.#end();
   }
 
-  #count(on: boolean): void {
-    if (on === this.#counted) return;
-    this.#counted = on;
-    clientLoad.connections += on ? 1 : -1;
-  }
-
   #closed(): void {
-    this.#count(false);
     const feed = this.#feed;
     this.#feed = undefined;
     feed?.close();
@@ -253,7 +241,6 @@ class Http1Connection {
   #handOver(): void {
     const socket = this.socket;
     this.#handedOver = true;
-    this.#count(false);
     socket.off("data", this.#onData);
     socket.off("end", this.#onEnd);
     socket.off("close", this.#onClose);

@@ -10,6 +10,7 @@ import type { KeysAnswer, KeysCore } from "./keys.ts";
 import { fastKeysTarget, type FastKeysOptions } from "./keys_target.ts";
 import { bodyTooLarge } from "./body.ts";
 import { internalErrorAnswer } from "./responses.ts";
+import { noteServed } from "../runtime/client_load.ts";
 
 /** Handles the request and returns true, or returns false for the caller to handle it. */
 export type NodeFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -49,6 +50,7 @@ function send(res: ServerResponse, a: KeysAnswer, opts: FastKeysOptions): void {
     if (a.body !== null) a.headers["Content-Length"] = String(Buffer.byteLength(a.body));
     res.writeHead(a.status, a.headers);
     res.end(a.body ?? undefined);
+    noteServed(res.socket);
     return;
   }
   // Like etcd: the headers go out at once, then each event as a chunk.

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { ByteWriter } from "./bytes.ts";
 import { WalUsageError } from "./errors.ts";
 import { listDir, pathExists, syncDir, writeFileAtomic } from "./fs_util.ts";
-import { oneClientConnected } from "../runtime/client_load.ts";
+import { soleClientServed } from "../runtime/client_load.ts";
 import { memberDir, parseSegmentName, segmentName, snapDir, snapName, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
 import { encodeString, type SnapshotMarker, writeEntry, writeHardState, writeMarker } from "./payloads.ts";
@@ -328,7 +328,7 @@ export class Wal {
       seg.size += bytes.length;
       if (this.opts.sync) {
         // One client: nothing else needs the loop, so skip the thread pool's round trip.
-        if (oneClientConnected()) {
+        if (soleClientServed()) {
           fs.fdatasyncSync(this.fh.fd);
           this.counters.loopSyncs++;
         } else await this.fh.datasync();

@@ -1,13 +1,13 @@
 // The front door in-process (server/http/http1_front.ts), with a toy route:
-// its count of client connections (which picks how the WAL syncs) follows
-// connections opening, waiting on a watch, being handed over and closing;
-// and a handed-over connection is answered by node's server, in order.
+// who it answered lately (which picks how the WAL syncs) counts plain
+// answers, not watches; and a handed-over connection is answered by node's
+// server, in order.
 
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
 import { type Http1Feed, type Http1RouteAnswer, type Http1Sink, serveConnection } from "../../server/http/http1_front.ts";
-import { clientLoad } from "../../server/runtime/client_load.ts";
+import { resetClientLoad, SOLE_CLIENT_WINDOW_MS, soleClientServed } from "../../server/runtime/client_load.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,7 +29,7 @@ class ManualFeed implements Http1Feed {
 }
 
 Deno.test({
-  name: "front door: connection count, watches, hand-over to node's server, answers in order",
+  name: "front door: who was answered lately, watches, hand-over to node's server, answers in order",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -58,7 +58,7 @@ Deno.test({
       }));
     await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
     const port = (front.address() as net.AddressInfo).port;
-    const base = clientLoad.connections;
+    resetClientLoad();
     const socks: net.Socket[] = [];
     const open = async () => {
       const s = net.connect(port, "127.0.0.1");
@@ -71,7 +71,7 @@ Deno.test({
     try {
       const a = await open();
       const b = await open();
-      await until("two connections counted", () => clientLoad.connections === base + 2);
+      assert.equal(soleClientServed(), false, "nobody answered yet");
 
       // Pipelined: front, node, front. The third waits its turn, and after the
       // hand-over node's server answers everything on that connection.
@@ -80,22 +80,37 @@ Deno.test({
       // Each answer's body follows its blank line and runs up to the next status line.
       const order = a.text().split("HTTP/1.1 ").slice(1).map((r) => r.slice(r.indexOf("\r\n\r\n") + 4));
       assert.deepEqual(order, ["front:/x1:abc", "node:/other", "node:/x2"]);
-      assert.equal(clientLoad.connections, base + 1, "a handed-over connection is node's, not counted");
+      assert.equal(soleClientServed(), true, "only a was answered by the front (node's answers are not its)");
 
       // A connection waiting on a watch cannot send a request: not counted.
       b.s.write("GET /w HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("the watch started", () => feeds.length === 1 && feeds[0].sink !== undefined);
-      assert.equal(clientLoad.connections, base);
       assert.match(b.text(), /Transfer-Encoding: chunked/);
       feeds[0].sink!.write(new TextEncoder().encode("ev1"));
       feeds[0].sink!.end(new TextEncoder().encode("ev2"));
       await until("the chunks and the end arrived", () => b.text().endsWith("0\r\n\r\n"));
       assert.ok(b.text().includes("3\r\nev1\r\n3\r\nev2\r\n0\r\n\r\n"), JSON.stringify(b.text()));
-      assert.equal(clientLoad.connections, base + 1, "counted again once the watch is over");
+      assert.equal(soleClientServed(), true, "a watch's answer does not make b a loading client");
 
       // The same connection goes on after the watch.
       b.s.write("GET /x3 HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("answered after the watch", () => b.text().includes("front:/x3:"));
+      await sleep(SOLE_CLIENT_WINDOW_MS + 5);
+      const c = await open();
+      c.s.write("GET /x4 HTTP/1.1\r\nHost: t\r\n\r\n");
+      await until("c answered", () => c.text().includes("front:/x4:"));
+      assert.equal(soleClientServed(), true, "a and b went quiet: c is the sole client");
+      // Answered together (the window is far longer than two answers take).
+      const answeredTogether = new Promise<void>((r) => {
+        let n = 0;
+        const one = () => ++n === 2 && r();
+        b.s.once("data", one);
+        c.s.once("data", one);
+      });
+      b.s.write("GET /x5 HTTP/1.1\r\nHost: t\r\n\r\n");
+      c.s.write("GET /x6 HTTP/1.1\r\nHost: t\r\n\r\n");
+      await answeredTogether;
+      assert.equal(soleClientServed(), false, "c and b both answered lately");
 
       // A client that goes away mid-watch closes the feed and leaves the count.
       b.s.write("GET /w HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -103,7 +118,6 @@ Deno.test({
       b.s.destroy();
       await until("feed closed when the client left", () => feeds[1].closed);
       a.s.destroy();
-      await until("nothing counted once all are gone", () => clientLoad.connections === base);
     } finally {
       for (const s of socks) s.destroy();
       await new Promise((r) => front.close(r));
