@@ -19,7 +19,7 @@ export interface WatchPlan {
 
 export const DEFAULT_WATCH_PLAN: WatchPlan = {
   watchers: [1, 1000],
-  writes: (n) => (n === 1 ? 200 : 10),
+  writes: (n) => (n === 1 ? 1000 : 10),
 };
 
 const KEY = "/v2/keys/bench/watch";

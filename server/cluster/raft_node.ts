@@ -21,6 +21,7 @@ import {
 import type { Recovered, Wal } from "../storage/mod.ts";
 import type { Logger } from "../log.ts";
 import { metrics } from "../metrics.ts";
+import { soleClient } from "../runtime/client_load.ts";
 
 export interface RaftNodeHooks {
   /** Sends messages to peers (fire and forget; raft retries). */
@@ -93,6 +94,9 @@ export class RaftNode {
     }
     if (rec?.hardState) this.storage.setHardState(rec.hardState);
     if (rec?.entries.length) this.storage.append(rec.entries);
+    // With one client and no other member, nothing else needs the loop during a sync.
+    // With peers, their messages (acks, forwarded proposals) must not wait on the disk.
+    opts.wal.syncOnLoop = () => this.loneVoter() && soleClient();
     this.rn = new RawNode({
       id: opts.id,
       peers: opts.peers,
@@ -180,6 +184,11 @@ export class RaftNode {
   reportSnapshot(id: string, ok: boolean): void {
     this.rn.reportSnapshot(id, ok ? "finish" : "failure");
     this.kick();
+  }
+
+  private loneVoter(): boolean {
+    const prs = this.rn.raft.prs;
+    return prs.isSingleton() && prs.isVoter(this.opts.id);
   }
 
   /** Schedules a pass over Ready; passes never overlap. */

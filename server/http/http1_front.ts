@@ -15,7 +15,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket } from "node:net";
 import { type Http1Answer, chunk, streamHead, wholeAnswer } from "./http1_answer.ts";
 import { type Http1Head, readHead } from "./http1_head.ts";
-import { noteServed } from "../runtime/client_load.ts";
+import { requestEnded, requestStarted } from "../runtime/client_load.ts";
 import { endAndLinger, KEEP_ALIVE_MS } from "../runtime/connection_timing.ts";
 
 /** Where a streamed answer's bytes go (a watch feed attaches one). */
@@ -126,6 +126,7 @@ class Http1Connection {
       body = () => b.text;
       this.#takeBody();
     }
+    requestStarted();
     handler(body).then(
       (a) => this.#reply(head, a),
       (err) => this.#reply(head, this.opts.internalError(err)),
@@ -149,6 +150,7 @@ class Http1Connection {
 
   #reply(head: Http1Head, a: Http1RouteAnswer): void {
     const socket = this.socket;
+    requestEnded(this, !a.feed && !socket.destroyed);
     if (socket.destroyed) {
       a.feed?.close();
       return;
@@ -157,7 +159,6 @@ class Http1Connection {
     const close = !head.keepAlive || (this.#peerEnded && this.#buf === null);
     if (!a.feed) {
       socket.write(wholeAnswer(a, close));
-      noteServed(this);
       return this.#done(close);
     }
     // Like etcd, a watch's headers go out at once, then each event as a chunk.

@@ -10,7 +10,7 @@ import type { KeysAnswer, KeysCore } from "./keys.ts";
 import { fastKeysTarget, type FastKeysOptions } from "./keys_target.ts";
 import { bodyTooLarge } from "./body.ts";
 import { internalErrorAnswer } from "./responses.ts";
-import { noteServed } from "../runtime/client_load.ts";
+import { requestEnded, requestStarted } from "../runtime/client_load.ts";
 
 /** Handles the request and returns true, or returns false for the caller to handle it. */
 export type NodeFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -28,6 +28,7 @@ export function nodeKeysFastPath(core: KeysCore, opts: FastKeysOptions): NodeFas
     const length = h["content-length"];
     if (length !== undefined && !(Number(length) <= opts.maxRequestBytes)) return false;
 
+    requestStarted();
     core({
       method,
       rawPath: target.rawPath,
@@ -45,12 +46,12 @@ export function nodeKeysFastPath(core: KeysCore, opts: FastKeysOptions): NodeFas
 
 function send(res: ServerResponse, a: KeysAnswer, opts: FastKeysOptions): void {
   opts.answered(res.req.method ?? "", a.status);
+  requestEnded(res.socket, !a.feed);
   const feed = a.feed;
   if (!feed) {
     if (a.body !== null) a.headers["Content-Length"] = String(Buffer.byteLength(a.body));
     res.writeHead(a.status, a.headers);
     res.end(a.body ?? undefined);
-    noteServed(res.socket);
     return;
   }
   // Like etcd: the headers go out at once, then each event as a chunk.

@@ -5,26 +5,39 @@
 // the pool so the loop keeps reading requests, which join the next write
 // (group commit), while the disk works.
 //
-// Judged by who was answered lately, not by open connections: client
-// libraries keep idle connections in their pools (a counted idle one kept
-// every sync in the pool), and a connection waiting on a watch cannot send
-// anything. Not by requests in flight either: the loop reads one socket,
-// proposes and starts the write before it reads the next, so at that
-// moment one request is in flight even under heavy load.
+// Two signals, because each alone misleads:
+// - Requests in flight (read, not yet answered; a watch counts only until
+//   it starts waiting). On a member whose clients wait for a commit that
+//   needs other members, many are. But under load on one member the loop
+//   reads one socket, proposes and starts the write before it reads the
+//   next, so at that moment only one is.
+// - Who was answered lately: another client answered within the window
+//   means the server is shared. Not open connections: client libraries
+//   keep idle ones in their pools, and a counted idle one kept every sync
+//   in the pool.
 
 /** Another client answered within this long means the server is shared. */
 export const SOLE_CLIENT_WINDOW_MS = 10;
 
+let inFlight = 0;
 let lastClient: unknown = undefined;
-let lastAt = -Infinity;
 /** When a client other than `lastClient` was last answered. */
 let otherAt = -Infinity;
+let lastAt = -Infinity;
+
+/** A client request was read and handed to the keys API. */
+export function requestStarted(): void {
+  inFlight++;
+}
 
 /**
- * Records that `client` (its connection) was just answered a request. Watch
- * answers are not recorded: a watcher waits rather than loads the server.
+ * The request started last by `client` (its connection) was answered, or
+ * its watch began waiting (`served` false: a watcher waits rather than
+ * loads the server).
  */
-export function noteServed(client: unknown, now = performance.now()): void {
+export function requestEnded(client: unknown, served = true, now = performance.now()): void {
+  if (inFlight > 0) inFlight--;
+  if (!served) return;
   if (client !== lastClient) {
     otherAt = lastAt;
     lastClient = client;
@@ -32,13 +45,14 @@ export function noteServed(client: unknown, now = performance.now()): void {
   lastAt = now;
 }
 
-/** Whether a client has been answered and no other one lately. */
-export function soleClientServed(now = performance.now()): boolean {
-  return lastClient !== undefined && now - otherAt > SOLE_CLIENT_WINDOW_MS;
+/** Whether at most one request is in flight and one client alone has been answered lately. */
+export function soleClient(now = performance.now()): boolean {
+  return inFlight <= 1 && lastClient !== undefined && now - otherAt > SOLE_CLIENT_WINDOW_MS;
 }
 
-/** Forgets every client (for tests). */
+/** Forgets every client and request (for tests). */
 export function resetClientLoad(): void {
+  inFlight = 0;
   lastClient = undefined;
   lastAt = -Infinity;
   otherAt = -Infinity;

@@ -65,7 +65,7 @@ export interface WalStats {
   writes: number;
   /** fdatasync/fsync calls on segment files. */
   syncs: number;
-  /** Of those, the ones run on the event loop's thread (one client connected: no thread-pool round trip). */
+  /** Of those, the ones run on the event loop's thread (Wal.syncOnLoop said so: no thread-pool round trip). */
   loopSyncs: number;
   /** Bytes written to segment files. */
   bytes: number;

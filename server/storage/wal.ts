@@ -12,7 +12,6 @@ import * as path from "node:path";
 import { ByteWriter } from "./bytes.ts";
 import { WalUsageError } from "./errors.ts";
 import { listDir, pathExists, syncDir, writeFileAtomic } from "./fs_util.ts";
-import { soleClientServed } from "../runtime/client_load.ts";
 import { memberDir, parseSegmentName, segmentName, snapDir, snapName, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
 import { encodeString, type SnapshotMarker, writeEntry, writeHardState, writeMarker } from "./payloads.ts";
@@ -76,6 +75,13 @@ export class Wal {
   private failed: Error | null = null;
   private closed = false;
   private readonly counters: WalStats = { appends: 0, writes: 0, syncs: 0, loopSyncs: 0, bytes: 0 };
+  /**
+   * Asked before each fdatasync: true runs it on the calling (event loop's)
+   * thread, saving the thread pool's two wake-ups; false sends it to the pool
+   * so the loop goes on reading requests, which join the next write. The
+   * owner knows which is right (raft_node.ts: a lone member with one client).
+   */
+  syncOnLoop: () => boolean = () => false;
   private writer = new ByteWriter(INITIAL_BUFFER);
 
   private constructor(
@@ -327,8 +333,8 @@ export class Wal {
       this.counters.bytes += bytes.length;
       seg.size += bytes.length;
       if (this.opts.sync) {
-        // One client: nothing else needs the loop, so skip the thread pool's round trip.
-        if (soleClientServed()) {
+        // Nothing else needs the loop meanwhile: skip the thread pool's round trip.
+        if (this.syncOnLoop()) {
           fs.fdatasyncSync(this.fh.fd);
           this.counters.loopSyncs++;
         } else await this.fh.datasync();

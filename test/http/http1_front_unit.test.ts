@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
 import { type Http1Feed, type Http1RouteAnswer, type Http1Sink, serveConnection } from "../../server/http/http1_front.ts";
-import { resetClientLoad, SOLE_CLIENT_WINDOW_MS, soleClientServed } from "../../server/runtime/client_load.ts";
+import { resetClientLoad, SOLE_CLIENT_WINDOW_MS, soleClient } from "../../server/runtime/client_load.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -71,7 +71,7 @@ Deno.test({
     try {
       const a = await open();
       const b = await open();
-      assert.equal(soleClientServed(), false, "nobody answered yet");
+      assert.equal(soleClient(), false, "nobody answered yet");
 
       // Pipelined: front, node, front. The third waits its turn, and after the
       // hand-over node's server answers everything on that connection.
@@ -80,7 +80,7 @@ Deno.test({
       // Each answer's body follows its blank line and runs up to the next status line.
       const order = a.text().split("HTTP/1.1 ").slice(1).map((r) => r.slice(r.indexOf("\r\n\r\n") + 4));
       assert.deepEqual(order, ["front:/x1:abc", "node:/other", "node:/x2"]);
-      assert.equal(soleClientServed(), true, "only a was answered by the front (node's answers are not its)");
+      assert.equal(soleClient(), true, "only a was answered by the front (node's answers are not its)");
 
       // A connection waiting on a watch cannot send a request: not counted.
       b.s.write("GET /w HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -90,7 +90,7 @@ Deno.test({
       feeds[0].sink!.end(new TextEncoder().encode("ev2"));
       await until("the chunks and the end arrived", () => b.text().endsWith("0\r\n\r\n"));
       assert.ok(b.text().includes("3\r\nev1\r\n3\r\nev2\r\n0\r\n\r\n"), JSON.stringify(b.text()));
-      assert.equal(soleClientServed(), true, "a watch's answer does not make b a loading client");
+      assert.equal(soleClient(), true, "a watch's answer does not make b a loading client");
 
       // The same connection goes on after the watch.
       b.s.write("GET /x3 HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -99,7 +99,7 @@ Deno.test({
       const c = await open();
       c.s.write("GET /x4 HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("c answered", () => c.text().includes("front:/x4:"));
-      assert.equal(soleClientServed(), true, "a and b went quiet: c is the sole client");
+      assert.equal(soleClient(), true, "a and b went quiet: c is the sole client");
       // Answered together (the window is far longer than two answers take).
       const answeredTogether = new Promise<void>((r) => {
         let n = 0;
@@ -110,7 +110,7 @@ Deno.test({
       b.s.write("GET /x5 HTTP/1.1\r\nHost: t\r\n\r\n");
       c.s.write("GET /x6 HTTP/1.1\r\nHost: t\r\n\r\n");
       await answeredTogether;
-      assert.equal(soleClientServed(), false, "c and b both answered lately");
+      assert.equal(soleClient(), false, "c and b both answered lately");
 
       // A client that goes away mid-watch closes the feed and leaves the count.
       b.s.write("GET /w HTTP/1.1\r\nHost: t\r\n\r\n");

@@ -97,27 +97,23 @@ Deno.test("close waits for queued appends", async () => {
   });
 });
 
-Deno.test("with one client served lately the fdatasync runs on the loop's thread; with more, in the pool", async () => {
-  const { noteServed, resetClientLoad } = await import("../../server/runtime/client_load.ts");
+Deno.test("the fdatasync runs on the loop's thread when syncOnLoop says so, else in the pool", async () => {
   await withTempDir(async (dir) => {
     const wal = await Wal.create(dir, "m");
     try {
-      resetClientLoad();
-      noteServed("a");
+      assert.equal(wal.syncOnLoop(), false, "the pool unless the owner says otherwise");
+      let onLoop = true;
+      wal.syncOnLoop = () => onLoop;
       for (let i = 1; i <= 5; i++) await wal.append([entry(i)], { term: 1, vote: "", commit: i });
       // Made together, appends still share one write and one (loop-thread) sync.
       await Promise.all([6, 7, 8].map((i) => wal.append([entry(i)])));
       assert.equal(wal.stats.syncs, 6);
       assert.equal(wal.stats.loopSyncs, 6);
-      for (let i = 9; i <= 10; i++) {
-        noteServed("b");
-        noteServed("a");
-        await wal.append([entry(i)]);
-      }
+      onLoop = false;
+      for (let i = 9; i <= 10; i++) await wal.append([entry(i)]);
       assert.equal(wal.stats.syncs, 8);
-      assert.equal(wal.stats.loopSyncs, 6, "two clients: the syncs went to the thread pool");
+      assert.equal(wal.stats.loopSyncs, 6, "the owner said no: the syncs went to the thread pool");
     } finally {
-      resetClientLoad();
       await wal.close();
     }
     const { wal: w, recovered } = await Wal.open(dir);
