@@ -90,9 +90,13 @@ export async function scaleWorkload(
     record(`5a. scale: load ${label} × 64 B, ${plan.loadConnections} conns`, "s", false, loadS, failed);
     record(`5a. scale: load ${label} × 64 B, ${plan.loadConnections} conns`, "writes/s", true, total / loadS);
 
-    // Memory once the load's transient garbage has had a moment to go.
+    // Memory once the load's transient garbage has had a moment to go, and
+    // once each runtime's own idle-time release has run (V8's memory reducer
+    // starts ~8 s after allocation slows down; Go's scavenger works gradually).
     await sleep(2000);
     record(`5b. scale: server RSS, idle with ${label}`, "MiB", false, treeRssMiB(m.child.pid!));
+    await sleep(13_000);
+    record(`5b. scale: server RSS, idle 15 s with ${label}`, "MiB", false, treeRssMiB(m.child.pid!));
     record(`5b. scale: server RSS, empty store`, "MiB", false, rss0);
 
     log(`${sys}: scale, recursive GET of a ${plan.keysPerDir}-key dir`);
