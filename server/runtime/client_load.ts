@@ -1,9 +1,9 @@
 // Whether one client alone is being served right now, for choices that
-// depend on load. The WAL reads it: with a sole client, its fdatasync runs
-// on the event loop's own thread, saving the thread pool's two wake-ups
-// (their tail reached milliseconds on our VM); otherwise the sync goes to
-// the pool so the loop keeps reading requests, which join the next write
-// (group commit), while the disk works.
+// depend on load. RaftNode reads it to tell the WAL where to fdatasync: for
+// a lone member with a sole client, on the event loop's own thread, saving
+// the thread pool's two wake-ups (their tail reached milliseconds on our
+// VM); otherwise in the pool, so the loop keeps reading requests, which
+// join the next write (group commit), while the disk works.
 //
 // Two signals, because each alone misleads:
 // - Requests in flight (read, not yet answered; a watch counts only until
