@@ -92,11 +92,11 @@ export async function scaleWorkload(
 
     // Memory once the load's transient garbage has had a moment to go, and
     // once each runtime's own idle-time release has run (V8's memory reducer
-    // starts ~8 s after allocation slows down; Go's scavenger works gradually).
+    // gave ours back 8–20 s after the load; Go's scavenger works gradually).
     await sleep(2000);
     record(`5b. scale: server RSS, idle with ${label}`, "MiB", false, treeRssMiB(m.child.pid!));
-    await sleep(13_000);
-    record(`5b. scale: server RSS, idle 15 s with ${label}`, "MiB", false, treeRssMiB(m.child.pid!));
+    await sleep(28_000);
+    record(`5b. scale: server RSS, idle 30 s with ${label}`, "MiB", false, treeRssMiB(m.child.pid!));
     record(`5b. scale: server RSS, empty store`, "MiB", false, rss0);
 
     log(`${sys}: scale, recursive GET of a ${plan.keysPerDir}-key dir`);
