@@ -1,0 +1,94 @@
+// When RaftNode hands committed entries to the state machine: those already
+// durable here are applied while the same Ready's new entries are still being
+// written (a commit learnt during one write must not wait for the next one),
+// and never one that is not yet durable here.
+
+import assert from "node:assert/strict";
+import { RaftNode } from "../../server/cluster/raft_node.ts";
+import type { Entry, Message } from "../../server/raft/mod.ts";
+import type { Wal } from "../../server/storage/mod.ts";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+/** A WAL whose appends finish only when the test says so. */
+function gatedWal() {
+  const pending: Array<{ entries: Entry[]; done: () => void }> = [];
+  const wal = {
+    syncOnLoop: () => false,
+    append(entries: Entry[]) {
+      return new Promise<void>((done) => pending.push({ entries, done }));
+    },
+    async saveSnapshot() {},
+  };
+  return { wal: wal as unknown as Wal, pending };
+}
+
+const entry = (index: number): Entry => ({ term: 1, index, type: "normal", data: `e${index}` });
+const append = (prevIndex: number, indexes: number[], commit: number): Message => ({
+  type: "app",
+  from: "a",
+  to: "b",
+  term: 1,
+  logTerm: 1,
+  index: prevIndex,
+  entries: indexes.map(entry),
+  commit,
+});
+
+Deno.test("raft node: a follower applies committed entries already on its disk while it writes new ones", async () => {
+  const { wal, pending } = gatedWal();
+  const applied: number[] = [];
+  const acks: number[] = [];
+  const node = new RaftNode({
+    id: "b",
+    peers: ["a", "b", "c"],
+    tickMs: 100,
+    electionTick: 10,
+    wal,
+    logger: quiet as never,
+    hooks: {
+      send: (msgs) => msgs.forEach((m) => m.type === "appResp" && !m.reject && acks.push(m.index ?? 0)),
+      apply: (ents) => applied.push(...ents.map((e) => e.index)),
+      restore() {},
+      onSoftState() {},
+      onReadStates() {},
+      onFatal: (err) => assert.fail(err),
+    },
+  });
+
+  // The founding log (three addNode entries, committed) is written and applied first.
+  node.kick();
+  await settle();
+  assert.deepEqual(pending.map((p) => p.entries.length), [3]);
+  pending.shift()!.done();
+  await settle();
+  assert.deepEqual(applied, [1, 2, 3]);
+
+  node.step(append(3, [4, 5], 3));
+  await settle();
+  assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[4, 5]]);
+  pending.shift()!.done();
+  await settle();
+  assert.deepEqual(acks, [5], "acknowledged once durable");
+  assert.deepEqual(applied, [1, 2, 3]);
+
+  // Entries 4–5 commit while entry 6 is being written: they are applied now.
+  node.step(append(5, [6], 5));
+  await settle();
+  assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[6]]);
+  assert.deepEqual(applied, [1, 2, 3, 4, 5], "durable committed entries wait for no write");
+
+  // Entry 7 arrives committed (with 6) while 6 is still being written.
+  node.step(append(6, [7], 7));
+  await settle();
+  assert.deepEqual(applied, [1, 2, 3, 4, 5], "6 is not durable yet");
+  pending.shift()!.done();
+  await settle();
+  assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[7]]);
+  assert.deepEqual(applied, [1, 2, 3, 4, 5, 6], "6 is durable now; 7 is not");
+  pending.shift()!.done();
+  await settle();
+  assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7], "each entry applied once, in order");
+  await node.stop();
+});
