@@ -13,6 +13,7 @@ import {
   type Entry,
   type Message,
   ProposalDroppedError,
+  SnapshotTemporarilyUnavailableError,
   type ReadState,
   type Snapshot,
   type SoftState,
@@ -821,15 +822,19 @@ export class EtcdServer {
     }
   }
 
-  /** A snapshot of the applied state for a lagging follower (the stored one may be older than its membership). */
-  private freshSnapshot(): Snapshot | null {
+  /** A snapshot of the applied state for a lagging follower (the stored one may be older than its membership, and keeps no data). */
+  private freshSnapshot(): Snapshot {
     const storage = this.raft.storage;
     const stored = storage.getSnapshotUnchecked();
-    if (this.appliedIndex <= stored.metadata.index || this.appliedIndex > storage.lastIndex()) return null;
+    if (this.appliedIndex < stored.metadata.index || this.appliedIndex > storage.lastIndex()) {
+      throw new SnapshotTemporarilyUnavailableError();
+    }
     const data = JSON.stringify(
       { store: saveStore(this.store), membership: this.membership.toJSON(), seen: this.seenList() } satisfies SnapshotData,
     );
     this.logger.info(`made a snapshot at applied index ${this.appliedIndex} to send to a follower`);
+    // Nothing applied since the stored snapshot: this is its image.
+    if (this.appliedIndex === stored.metadata.index) return { metadata: stored.metadata, data };
     return storage.createSnapshot(this.appliedIndex, this.raft.rn.status().config, data);
   }
 
