@@ -18,11 +18,11 @@ import {
   type Snapshot,
   type SoftState,
 } from "../raft/mod.ts";
-import type { Wal } from "../storage/mod.ts";
+import { Utf8Builder, type Wal } from "../storage/mod.ts";
 import { applyRequest, type V2Request } from "../store/apply.ts";
 import { Code, EtcdError } from "../store/errors.ts";
 import type { StoreEvent } from "../store/event.ts";
-import { loadStore, saveStore, type StoreSnapshot } from "../store/snapshot.ts";
+import { loadStore, saveStore, type StoreSnapshot, writeStoreJson } from "../store/snapshot.ts";
 import { Store } from "../store/store.ts";
 import { type BootPlan, bootstrap, type WalMetadata } from "./bootstrap.ts";
 import { type Command, decodeCommand, encodeCommand } from "./command.ts";
@@ -799,11 +799,9 @@ export class EtcdServer {
     const index = this.appliedIndex;
     try {
       // Serialized synchronously: the image is exactly the state at `index`.
-      const data = JSON.stringify(
-        { store: saveStore(this.store), membership: this.membership.toJSON(), seen: this.seenList() } satisfies SnapshotData,
-      );
+      const data = this.image();
       const confState: ConfState = this.raft.rn.status().config;
-      const snap = this.raft.storage.createSnapshot(index, confState, data);
+      const snap = this.raft.storage.createSnapshot(index, confState, "");
       this.lastSnapshotIndex = index;
       this.wal.saveSnapshot({
         index,
@@ -822,6 +820,15 @@ export class EtcdServer {
     }
   }
 
+  /** The applied state as SnapshotData JSON, written straight to bytes. */
+  private image(): Uint8Array {
+    const out = new Utf8Builder();
+    out.write(`{"store":`);
+    writeStoreJson(this.store, out);
+    out.write(`,"membership":${JSON.stringify(this.membership.toJSON())},"seen":${JSON.stringify(this.seenList())}}`);
+    return out.bytes();
+  }
+
   /** A snapshot of the applied state for a lagging follower (the stored one may be older than its membership, and keeps no data). */
   private freshSnapshot(): Snapshot {
     const storage = this.raft.storage;
@@ -829,9 +836,7 @@ export class EtcdServer {
     if (this.appliedIndex < stored.metadata.index || this.appliedIndex > storage.lastIndex()) {
       throw new SnapshotTemporarilyUnavailableError();
     }
-    const data = JSON.stringify(
-      { store: saveStore(this.store), membership: this.membership.toJSON(), seen: this.seenList() } satisfies SnapshotData,
-    );
+    const data = new TextDecoder().decode(this.image());
     this.logger.info(`made a snapshot at applied index ${this.appliedIndex} to send to a follower`);
     // Nothing applied since the stored snapshot: this is its image.
     if (this.appliedIndex === stored.metadata.index) return { metadata: stored.metadata, data };

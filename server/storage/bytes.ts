@@ -57,12 +57,20 @@ export class ByteWriter {
     this.used += 8;
   }
 
+  /** A string, prefixed with its UTF-8 length. */
   str(s: string): void {
+    this.reserve(4);
+    const at = this.used;
+    this.used += 4;
+    this.utf8(s);
+    this.view.setUint32(at, this.used - at - 4, true);
+  }
+
+  /** A string's UTF-8 bytes, unprefixed. */
+  utf8(s: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    this.reserve(4 + s.length * 3);
-    const { written } = encoder.encodeInto(s, this.buf.subarray(this.used + 4));
-    this.view.setUint32(this.used, written, true);
-    this.used += 4 + written;
+    this.reserve(s.length * 3);
+    this.used += encoder.encodeInto(s, this.buf.subarray(this.used)).written;
   }
 
   raw(bytes: Uint8Array): void {
@@ -74,6 +82,29 @@ export class ByteWriter {
   /** The bytes written so far (a view; copy before writing more if you keep it). */
   bytes(): Uint8Array {
     return this.buf.subarray(0, this.used);
+  }
+}
+
+/** Collects text as UTF-8 bytes, encoding it in pieces of about 64 KB. */
+export class Utf8Builder {
+  private pending = "";
+  private readonly out = new ByteWriter(1 << 16);
+
+  write(text: string): void {
+    this.pending += text;
+    if (this.pending.length >= 1 << 16) this.flush();
+  }
+
+  /** Everything written, as bytes (a view of this builder's buffer). */
+  bytes(): Uint8Array {
+    this.flush();
+    return this.out.bytes();
+  }
+
+  private flush(): void {
+    if (this.pending === "") return;
+    this.out.utf8(this.pending);
+    this.pending = "";
   }
 }
 

@@ -24,6 +24,11 @@ export interface SnapshotRecord {
   data: string;
 }
 
+/** A snapshot to save: its data as text, or already as UTF-8 bytes (no copy of tens of MB as a string). */
+export interface SnapshotToSave extends Omit<SnapshotRecord, "data"> {
+  data: string | Uint8Array;
+}
+
 /** Where recovery cut off a torn or zero-filled tail. */
 export interface TailRepair {
   file: string;

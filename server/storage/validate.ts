@@ -2,7 +2,7 @@
 // message that names the field, never written to the log.
 
 import { WalUsageError } from "./errors.ts";
-import type { HardState, SnapshotRecord, WalEntry } from "./types.ts";
+import type { HardState, SnapshotToSave, WalEntry } from "./types.ts";
 
 function checkIndexLike(what: string, v: unknown, min: number): void {
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
@@ -31,10 +31,12 @@ export function checkHardState(hs: HardState): void {
   checkString("hardState.vote", hs.vote);
 }
 
-export function checkSnapshot(s: SnapshotRecord): void {
+export function checkSnapshot(s: SnapshotToSave): void {
   if (typeof s !== "object" || s === null) throw new WalUsageError("snapshot must be an object");
   checkIndexLike("snapshot.index", s.index, 1);
   checkIndexLike("snapshot.term", s.term, 0);
   checkString("snapshot.meta", s.meta);
-  checkString("snapshot.data", s.data);
+  if (typeof s.data !== "string" && !(s.data instanceof Uint8Array)) {
+    throw new WalUsageError(`snapshot.data must be a string or a Uint8Array, got ${typeof s.data}`);
+  }
 }

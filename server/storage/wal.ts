@@ -18,7 +18,7 @@ import { encodeString, type SnapshotMarker, writeEntry, writeHardState, writeMar
 import { encodeRecord, HEADER_BYTES, RecordType, writeHeader } from "./record.ts";
 import { recover, type SegmentInfo } from "./recovery.ts";
 import { listSnapshotFiles, writeSnapshotFile } from "./snapshot_file.ts";
-import type { HardState, Recovered, SnapshotRecord, WalEntry, WalOptions, WalStats } from "./types.ts";
+import type { HardState, Recovered, SnapshotToSave, WalEntry, WalOptions, WalStats } from "./types.ts";
 import { checkEntry, checkHardState, checkSnapshot } from "./validate.ts";
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -211,7 +211,7 @@ export class Wal {
    * deleted. If the log holds entry {index, term}, later entries stay;
    * otherwise (a snapshot received from the leader) the log is replaced.
    */
-  saveSnapshot(snap: SnapshotRecord): Promise<void> {
+  saveSnapshot(snap: SnapshotToSave): Promise<void> {
     try {
       this.checkOpen();
       checkSnapshot(snap);
@@ -224,7 +224,7 @@ export class Wal {
   }
 
   // Checks only for failure, not for close(): a save already under way finishes, and close() waits for it.
-  private async doSaveSnapshot(snap: SnapshotRecord): Promise<void> {
+  private async doSaveSnapshot(snap: SnapshotToSave): Promise<void> {
     if (this.failed) throw this.failed;
     if (snap.index < this.snapIndex) {
       throw new WalUsageError(`snapshot at index ${snap.index} is older than the current one at ${this.snapIndex}`);

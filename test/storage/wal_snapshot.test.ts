@@ -207,3 +207,20 @@ Deno.test("close() lets a snapshot already under way finish", async () => {
     await w.close();
   });
 });
+
+Deno.test("a snapshot given as UTF-8 bytes is read back as the same text", async () => {
+  await withTempDir(async (dir) => {
+    const text = '{"k":"ñ€\u{1F511}"}'.repeat(1000);
+    const wal = await Wal.create(dir, "m");
+    await wal.append(entries(1, 3));
+    await wal.saveSnapshot({ index: 3, term: 1, meta: "{}", data: new TextEncoder().encode(text) });
+    await wal.close();
+    const { wal: w, recovered } = await Wal.open(dir);
+    assert.equal(recovered.snapshot?.data, text);
+    await assert.rejects(
+      () => w.saveSnapshot({ index: 3, term: 1, meta: "{}", data: 42 as never }),
+      /snapshot\.data/,
+    );
+    await w.close();
+  });
+});
