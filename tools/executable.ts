@@ -90,10 +90,13 @@ async function nodeSea(bundle: string, output: string, nodeBinPath?: string): Pr
     platform: "node",
     format: "cjs",
     target: "node20",
+    // A SEA with a code cache cannot run import(): lower the bundle's few
+    // (node builtins, chosen at run time) to require().
+    supported: { "dynamic-import": false },
     legalComments: "none",
     logLevel: "error",
   });
-  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false, useSnapshot: false }));
+  writeFileSync(config, JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true, useSnapshot: false }));
   const node = nodeBinary(nodeBinPath);
   run(node, ["--experimental-sea-config", config]);
   rmSync(output, { force: true });
