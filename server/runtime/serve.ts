@@ -125,7 +125,6 @@ function serveDeno(opts: ServeOptions): Promise<Listener> {
 const RELISTEN_MS = 250;
 
 async function serveNode(opts: ServeOptions): Promise<Listener> {
-  const { getRequestListener } = await import("@hono/node-server");
   // Long request lines (64 KiB keys) reach our handler and get an etcd error,
   // not node's bare 431.
   // deno-lint-ignore no-explicit-any
@@ -144,16 +143,7 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
       ...(opts.tls.ca ? { ca: opts.tls.ca, requestCert: true, rejectUnauthorized: true } : {}),
     };
   }
-  const viaHono = getRequestListener(
-    // deno-lint-ignore no-explicit-any
-    (req: Request, env: any) => {
-      const target = env?.incoming?.url;
-      if (typeof target === "string" && DOT_SEGMENT.test(target)) rawTargets.set(req, target);
-      if (env?.outgoing) nodeResponses.set(req, env.outgoing);
-      return opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" });
-    },
-    { overrideGlobalObjects: extra.overrideGlobalObjects },
-  );
+  const viaHono = lazyHonoListener(opts, extra.overrideGlobalObjects);
   // Deno's node:http compatibility layer serves only client-certificate listeners: keep it on the plain path.
   const fast = runtimeName === "node" ? opts.nodeFastPath : undefined;
   // deno-lint-ignore no-explicit-any
@@ -166,6 +156,44 @@ async function serveNode(opts: ServeOptions): Promise<Listener> {
   srv.on("connection", lingerOnClose);
   if (runtimeName === "node" && opts.http1Route && !opts.tls) return listenFront(srv, opts.http1Route, opts);
   return listenWith(srv, opts, () => srv.closeAllConnections?.());
+}
+
+// deno-lint-ignore no-explicit-any
+type NodeListener = (req: any, res: any) => void;
+
+/**
+ * Hono's node adapter, loaded by the first request that needs it: loading
+ * it replaces the global Request and Response, which loads node's fetch
+ * (undici), about 30 ms of a cold start that the front door's keys requests
+ * never need. The request waits, unread, meanwhile.
+ */
+function lazyHonoListener(opts: ServeOptions, overrideGlobalObjects: boolean | undefined): NodeListener {
+  let listener: NodeListener | undefined;
+  let loading: Promise<NodeListener> | undefined;
+  const load = async (): Promise<NodeListener> => {
+    const { getRequestListener } = await import("@hono/node-server");
+    return getRequestListener(
+      // deno-lint-ignore no-explicit-any
+      (req: Request, env: any) => {
+        const target = env?.incoming?.url;
+        if (typeof target === "string" && DOT_SEGMENT.test(target)) rawTargets.set(req, target);
+        if (env?.outgoing) nodeResponses.set(req, env.outgoing);
+        return opts.fetch(req, { remoteAddr: env?.incoming?.socket?.remoteAddress ?? "" });
+      },
+      { overrideGlobalObjects },
+    );
+  };
+  return (req, res) => {
+    if (listener) return listener(req, res);
+    (loading ??= load()).then((l) => {
+      listener = l;
+      l(req, res);
+    }, (err) => {
+      console.error(`cannot serve HTTP: ${(err as Error).message}`);
+      res.statusCode = 500;
+      res.end();
+    });
+  };
 }
 
 /** Listens at opts' address; the Listener's close() stops accepting, then `drop`s open connections. */
