@@ -22,7 +22,7 @@ import { Utf8Builder, type Wal } from "../storage/mod.ts";
 import { applyRequest, type V2Request } from "../store/apply.ts";
 import { Code, EtcdError } from "../store/errors.ts";
 import type { StoreEvent } from "../store/event.ts";
-import { loadStore, saveStore, type StoreSnapshot, writeStoreJson } from "../store/snapshot.ts";
+import { loadStore, saveStore, type StoreSnapshot, type TextSink, writeStoreJson } from "../store/snapshot.ts";
 import { Store } from "../store/store.ts";
 import { type BootPlan, bootstrap, type WalMetadata } from "./bootstrap.ts";
 import { type Command, decodeCommand, encodeCommand } from "./command.ts";
@@ -799,7 +799,9 @@ export class EtcdServer {
     const index = this.appliedIndex;
     try {
       // Serialized synchronously: the image is exactly the state at `index`.
-      const data = this.image();
+      const bytes = new Utf8Builder();
+      this.writeImage(bytes);
+      const data = bytes.bytes();
       const confState: ConfState = this.raft.rn.status().config;
       const snap = this.raft.storage.createSnapshot(index, confState, "");
       this.lastSnapshotIndex = index;
@@ -820,13 +822,11 @@ export class EtcdServer {
     }
   }
 
-  /** The applied state as SnapshotData JSON, written straight to bytes. */
-  private image(): Uint8Array {
-    const out = new Utf8Builder();
+  /** Writes the applied state as SnapshotData JSON, piece by piece (to bytes for the WAL, to text for a follower). */
+  private writeImage(out: TextSink): void {
     out.write(`{"store":`);
     writeStoreJson(this.store, out);
     out.write(`,"membership":${JSON.stringify(this.membership.toJSON())},"seen":${JSON.stringify(this.seenList())}}`);
-    return out.bytes();
   }
 
   /** A snapshot of the applied state for a lagging follower (the stored one may be older than its membership, and keeps no data). */
@@ -836,7 +836,9 @@ export class EtcdServer {
     if (this.appliedIndex < stored.metadata.index || this.appliedIndex > storage.lastIndex()) {
       throw new SnapshotTemporarilyUnavailableError();
     }
-    const data = new TextDecoder().decode(this.image());
+    const parts: string[] = [];
+    this.writeImage({ write: (t) => parts.push(t) });
+    const data = parts.join("");
     this.logger.info(`made a snapshot at applied index ${this.appliedIndex} to send to a follower`);
     // Nothing applied since the stored snapshot: this is its image.
     if (this.appliedIndex === stored.metadata.index) return { metadata: stored.metadata, data };
