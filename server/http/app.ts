@@ -1,7 +1,9 @@
 // The client-facing Hono app: keys API, cluster endpoints, modules.
 
 import { Hono } from "hono";
-import { type AdminBackend, adminRoutes } from "./admin.ts";
+import { adminRoutes } from "./admin.ts";
+import { type AdminBackend, adminReads } from "./admin_reads.ts";
+import { http1AdminRoute } from "./admin_http1.ts";
 import { dashboardRoutes } from "./dashboard.ts";
 import { type DashboardBackend, dashboardSource } from "./dashboard_source.ts";
 import { cleanPaths } from "./clean_path.ts";
@@ -21,7 +23,7 @@ export interface ClientApp {
   app: Hono;
   /** On node:http, the keys requests it can serve without the Hono app. */
   nodeFastPath: NodeFastPath;
-  /** On Node's plain-HTTP listeners, the keys requests the HTTP/1.1 front door answers itself. */
+  /** On Node's plain-HTTP listeners, the keys and cluster reads the HTTP/1.1 front door answers itself. */
   http1Route: Http1Route;
 }
 
@@ -58,5 +60,7 @@ export function createClientApp(backend: ClientBackend, opts: KeysOptions & { co
     return new Response(internalErrorBody(err), { status: 500, headers: { "Content-Type": "application/json" } });
   });
   const fastOpts = { maxRequestBytes: opts.maxRequestBytes, answered: countRequest };
-  return { app, nodeFastPath: nodeKeysFastPath(core, fastOpts), http1Route: http1KeysRoute(core, fastOpts) };
+  const keysRoute = http1KeysRoute(core, fastOpts);
+  const adminRoute = http1AdminRoute(adminReads(backend), { cors: corsHeaders(opts.cors), answered: countRequest });
+  return { app, nodeFastPath: nodeKeysFastPath(core, fastOpts), http1Route: (head) => keysRoute(head) ?? adminRoute(head) };
 }

@@ -32,6 +32,12 @@ export interface Http1Feed {
 
 export interface Http1RouteAnswer extends Http1Answer {
   feed?: Http1Feed;
+  /**
+   * Not load (client_load.ts): a cheap read outside the keyspace, such as a
+   * monitor's stats poll, which neither joins a write nor makes the server
+   * shared for the writer it serves.
+   */
+  light?: boolean;
 }
 
 /** Answers one request; `body` is read only if needed (a GET's is skipped, as node and Go do). */
@@ -150,7 +156,7 @@ class Http1Connection {
 
   #reply(head: Http1Head, a: Http1RouteAnswer): void {
     const socket = this.socket;
-    requestEnded(this, !a.feed && !socket.destroyed);
+    requestEnded(this, !a.feed && !a.light && !socket.destroyed);
     if (socket.destroyed) {
       a.feed?.close();
       return;

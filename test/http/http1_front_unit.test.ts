@@ -1,6 +1,6 @@
 // The front door in-process (server/http/http1_front.ts), with a toy route:
 // who it answered lately (which picks how the WAL syncs) counts plain
-// answers, not watches; and a handed-over connection is answered by node's
+// answers, not watches or light reads; and a handed-over connection is answered by node's
 // server, in order.
 
 import assert from "node:assert/strict";
@@ -45,14 +45,16 @@ Deno.test({
         maxHeadBytes: 8192,
         internalError: (err) => ({ status: 500, headers: {}, body: String(err) }),
         route: (h) => {
-          if (!h.target.startsWith("/x") && h.target !== "/w") return null;
+          if (!h.target.startsWith("/x") && h.target !== "/w" && h.target !== "/l") return null;
           return async (body): Promise<Http1RouteAnswer> => {
             if (h.target === "/w") {
               const feed = new ManualFeed();
               feeds.push(feed);
               return { status: 200, headers: {}, body: null, feed };
             }
-            return { status: 200, headers: { "Content-Type": "text/plain" }, body: `front:${h.target}:${await body()}` };
+            // "/l" stands for a cluster read such as a stats poll: answered, but not load.
+            const light = h.target === "/l";
+            return { status: 200, headers: { "Content-Type": "text/plain" }, body: `front:${h.target}:${await body()}`, light };
           };
         },
       }));
@@ -100,6 +102,9 @@ Deno.test({
       c.s.write("GET /x4 HTTP/1.1\r\nHost: t\r\n\r\n");
       await until("c answered", () => c.text().includes("front:/x4:"));
       assert.equal(soleClient(), true, "a and b went quiet: c is the sole client");
+      b.s.write("GET /l HTTP/1.1\r\nHost: t\r\n\r\n");
+      await until("b's light read answered", () => b.text().includes("front:/l:"));
+      assert.equal(soleClient(), true, "a light answer to b does not make the server shared");
       // Answered together: the window is far longer than two answers take,
       // but a loaded machine may stall between them, so allow a few tries.
       let shared = false;
