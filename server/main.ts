@@ -6,7 +6,6 @@ import process from "node:process";
 import { ConfigError, loadConfig, usage } from "./config/load.ts";
 import { ctlArgs, ctlMain } from "./ctl/entry.ts";
 import { startMember } from "./member.ts";
-import { lowerHelperThreadPriority } from "./runtime/helper_threads.ts";
 import { environment, programArgs, programName } from "./runtime/process.ts";
 import { VERSION } from "./version.ts";
 
@@ -36,7 +35,6 @@ async function main(): Promise<void> {
   try {
     const member = await startMember(config);
     process.off("beforeExit", stalled);
-    lowerHelperThreadPriority();
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;

@@ -9,6 +9,7 @@ import { closePeerStreams, createPeerApp } from "./http/peer.ts";
 import { createLogger } from "./log.ts";
 import { type Listener, serve, type ServeOptions, type TlsOptions } from "./runtime/serve.ts";
 import { configurePeerTls, loadPeerClientTls, loadServerTls } from "./runtime/tls.ts";
+import { collectGarbageNow, holdYoungGeneration } from "./runtime/recovery_heap.ts";
 import { WalCorruptError } from "./storage/errors.ts";
 import { BootstrapError } from "./cluster/bootstrap.ts";
 
@@ -20,6 +21,8 @@ export interface RunningMember {
 }
 
 const WATCH_TIMEOUT_MS = 5 * 60 * 1000;
+/** The longest the young generation is held small while the log catches up after a restart. */
+const RECOVERY_HEAP_HOLD_MS = 30_000;
 
 export async function startMember(config: Config): Promise<RunningMember> {
   const logger = createLogger(config.name, config.logLevel);
@@ -30,13 +33,26 @@ export async function startMember(config: Config): Promise<RunningMember> {
   requireCert(config.listenPeerUrls, peerTls, "--peer-cert-file and --peer-key-file");
   configurePeerTls(loadPeerClientTls(config.peerTls));
   let server: EtcdServer;
+  // Until the state on disk is rebuilt (recovery_heap.ts).
+  const releaseYoungGeneration = holdYoungGeneration();
   try {
     server = await EtcdServer.start(config, logger);
   } catch (err) {
+    releaseYoungGeneration();
     if (err instanceof WalCorruptError) throw new Error(`refusing to start: ${err.message}`);
     if (err instanceof BootstrapError) throw new Error(err.message);
     throw err;
   }
+  // Should the log never catch up (a stop), the hold ends anyway.
+  const holdTimer = setTimeout(releaseYoungGeneration, RECOVERY_HEAP_HOLD_MS);
+  const collect = server.restoredFromDisk;
+  void server.caughtUp().then(() => {
+    clearTimeout(holdTimer);
+    releaseYoungGeneration();
+    if (!collect) return;
+    const t = performance.now();
+    if (collectGarbageNow()) logger.info(`state rebuilt from disk; its garbage collected in ${(performance.now() - t).toFixed(0)} ms`);
+  });
   server.fatal = (err) => {
     console.error(`etcd: ${err.message}`);
     process.exit(1);
@@ -74,6 +90,8 @@ export async function startMember(config: Config): Promise<RunningMember> {
     peerListeners,
     async stop(reason: string) {
       logger.info(`stopping: ${reason}`);
+      clearTimeout(holdTimer);
+      releaseYoungGeneration();
       // Open dashboard streams would hold Deno's listener shutdown up.
       closeDashboardStreams();
       closePeerStreams();

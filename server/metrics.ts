@@ -1,6 +1,9 @@
 // A small Prometheus registry: counters, gauges read at scrape time, and
 // histograms, rendered in the text exposition format at /metrics.
 
+import v8 from "node:v8";
+import process from "node:process";
+
 type Labels = Record<string, string>;
 
 function labelKey(labels: Labels): string {
@@ -92,6 +95,10 @@ export class Registry {
 /** The numbers an operator alerts on; one set per process. */
 export const metrics = (() => {
   const r = new Registry();
+  // The process's memory, as Prometheus' client libraries name it.
+  r.add(new Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", () => process.memoryUsage.rss()));
+  r.add(new Gauge("nodejs_heap_space_size_total_bytes", "Size of each JavaScript heap space, in bytes.", () => heapSpaces("space_size")));
+  r.add(new Gauge("nodejs_heap_space_size_used_bytes", "Bytes in use in each JavaScript heap space.", () => heapSpaces("space_used_size")));
   return {
     registry: r,
     leaderChanges: r.add(new Counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.")),
@@ -104,3 +111,9 @@ export const metrics = (() => {
     readIndexRounds: r.add(new Counter("etcd_server_read_index_rounds_total", "Read-index rounds through the leader; concurrent reads share one.")),
   };
 })();
+
+/** One heap-space field per space, labelled "new", "old"... (none where the runtime gives no figures). */
+function heapSpaces(field: "space_size" | "space_used_size"): [Labels, number][] {
+  const spaces = v8.getHeapSpaceStatistics?.() ?? [];
+  return spaces.map((s) => [{ space: s.space_name.replace(/_space$/, "") }, s[field]]);
+}

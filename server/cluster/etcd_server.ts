@@ -518,6 +518,16 @@ export class EtcdServer {
     w.resolve(value);
   }
 
+  /** Whether start-up found state on disk (a snapshot or log entries) to rebuild. */
+  get restoredFromDisk(): boolean {
+    return this.bootCommit > 0 || this.lastSnapshotIndex > 0;
+  }
+
+  /** Resolves once every entry committed before the restart is applied again. */
+  caughtUp(): Promise<void> {
+    return this.waitApplied(this.bootCommit);
+  }
+
   private waitApplied(index: number): Promise<void> {
     if (this.appliedIndex >= index) return Promise.resolve();
     return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));

@@ -24,8 +24,6 @@ export interface ServerHandle {
   /** Start again with the same ports, data dir and arguments. */
   restart(): Promise<void>;
   exitCode(): number | null;
-  /** The server process's id (its current one, after a restart). */
-  pid(): number;
 }
 
 export interface StartOptions {
@@ -112,7 +110,6 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
     runtime,
     output: () => out,
     exitCode: () => proc.exitCode,
-    pid: () => proc.pid!,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill("SIGTERM");
