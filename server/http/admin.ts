@@ -6,8 +6,6 @@ import { type AdminBackend, adminReads, memberJson } from "./admin_reads.ts";
 import { isUrlList } from "./peer.ts";
 import { answerResponse, jsonResponse } from "./responses.ts";
 
-export { type AdminBackend, formatDuration, versionInfo } from "./admin_reads.ts";
-
 export function adminRoutes(b: AdminBackend): Hono {
   const app = new Hono();
   // The reads are shared with the HTTP/1.1 front door (admin_http1.ts).

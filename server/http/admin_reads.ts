@@ -7,7 +7,7 @@
 import type { SelfStats, V2Member, VersionInfo } from "../../shared/api.ts";
 import type { StoreStats } from "../../shared/api.ts";
 import { VERSION } from "../version.ts";
-import type { Answer } from "./responses.ts";
+import { type Answer, jsonAnswer, textAnswer } from "./responses.ts";
 
 /** What these endpoints (and admin.ts's writes) need from a running member. */
 export interface AdminBackend {
@@ -33,14 +33,6 @@ export const versionInfo: VersionInfo = { etcdserver: "2.3.8", etcdcluster: "2.3
 
 /** Answers one read; GET only. */
 export type AdminRead = () => Answer | Promise<Answer>;
-
-export function jsonAnswer(body: unknown, status = 200, headers: Record<string, string> = {}): Answer {
-  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) + "\n", cors: false };
-}
-
-export function textAnswer(body: string, status = 200): Answer {
-  return { status, headers: { "Content-Type": "text/plain; charset=utf-8" }, body, cors: false };
-}
 
 /** The read endpoints by exact path. */
 export function adminReads(b: AdminBackend): Map<string, AdminRead> {

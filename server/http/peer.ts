@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import type { V2Member } from "../../shared/api.ts";
 import type { Message } from "../raft/mod.ts";
 import { MAX_STREAM_LINE, STREAM_PATH } from "../cluster/peer_stream.ts";
-import { versionInfo } from "./admin.ts";
+import { versionInfo } from "./admin_reads.ts";
 import { jsonResponse } from "./responses.ts";
 
 export interface PeerBackend {

@@ -13,10 +13,7 @@ export interface RaftHeaders {
 export const carriesCors = new WeakSet<Response>();
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body) + "\n", {
-    status,
-    headers: { "Content-Type": "application/json", ...headers },
-  });
+  return answerResponse(jsonAnswer(body, status, headers));
 }
 
 /** A response as plain values, for handlers that serve more than one runtime. */
@@ -26,6 +23,15 @@ export interface Answer {
   body: string | null;
   /** The headers include the CORS ones (the cors middleware leaves the response alone). */
   cors: boolean;
+}
+
+/** A JSON body with etcd's trailing newline. */
+export function jsonAnswer(body: unknown, status = 200, headers: Record<string, string> = {}): Answer {
+  return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) + "\n", cors: false };
+}
+
+export function textAnswer(body: string, status = 200, headers: Record<string, string> = {}): Answer {
+  return { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...headers }, body, cors: false };
 }
 
 /** An etcd error: JSON body, its status, X-Etcd-Index, and the cluster ID when known. */
@@ -61,7 +67,7 @@ export function internalErrorAnswer(err: unknown): Answer {
 }
 
 export function textResponse(body: string, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...headers } });
+  return answerResponse(textAnswer(body, status, headers));
 }
 
 /** Go's 405, with `extra` (CORS) headers when given. */
