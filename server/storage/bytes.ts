@@ -111,6 +111,15 @@ export class Utf8Builder {
 /** Thrown by ByteReader when a payload is shorter or different than its type says. */
 export class MalformedPayload extends Error {}
 
+/** Decodes UTF-8 written by ByteWriter; MalformedPayload (naming `where`) if it is not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array, where: string): string {
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    throw new MalformedPayload(`invalid UTF-8 ${where}`);
+  }
+}
+
 /** Reads values written by ByteWriter, checking bounds. */
 export class ByteReader {
   private readonly view: DataView;
@@ -151,16 +160,20 @@ export class ByteReader {
   }
 
   str(): string {
+    const end = this.strEnd();
+    return decodeUtf8(this.buf.subarray(this.strStart, end), `at byte ${this.strStart}`);
+  }
+
+  /** Where the last string passed over by strEnd() starts. */
+  strStart = 0;
+
+  /** Passes over a string without decoding it; returns where it ends (strStart: where it starts). */
+  strEnd(): number {
     const n = this.u32();
     this.need(n);
-    let s: string;
-    try {
-      s = decoder.decode(this.buf.subarray(this.at, this.at + n));
-    } catch {
-      throw new MalformedPayload(`invalid UTF-8 at byte ${this.at}`);
-    }
+    this.strStart = this.at;
     this.at += n;
-    return s;
+    return this.at;
   }
 
   end(): void {

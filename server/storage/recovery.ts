@@ -2,6 +2,7 @@
 // torn tail, refuse damage anywhere else, and replay the records into the
 // state the log describes (snapshot marker, hard state, entries).
 
+import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { MalformedPayload } from "./bytes.ts";
@@ -9,7 +10,7 @@ import { WalCorruptError } from "./errors.ts";
 import { listDir, removeTempFiles } from "./fs_util.ts";
 import { parseSegmentName, type SegmentName, snapDir, walDir } from "./layout.ts";
 import { LogTail } from "./log_tail.ts";
-import { decodeBatch, decodeString, type SnapshotMarker } from "./payloads.ts";
+import { type BatchVisitor, decodeEntryData, decodeString, type SnapshotMarker, visitBatch } from "./payloads.ts";
 import { findNextValidRecord, type ParsedRecord, parseRecords, RecordType } from "./record.ts";
 import { readSnapshotFile } from "./snapshot_file.ts";
 import type { HardState, Recovered, TailRepair, WalEntry } from "./types.ts";
@@ -42,12 +43,70 @@ export async function listSegments(dir: string): Promise<SegmentName[]> {
   return segs.sort((a, b) => a.seq - b.seq);
 }
 
+/** An entry read back, its data not yet decoded, and the record it came in (for errors). */
+interface ReadEntry {
+  index: number;
+  term: number;
+  type: WalEntry["type"];
+  payload: Uint8Array;
+  dataStart: number;
+  dataEnd: number;
+  file: string;
+  offset: number;
+}
+
+/** A segment read and checked, not yet replayed. */
+interface ReadSegment {
+  info: SegmentInfo;
+  records: ParsedRecord[];
+}
+
+/** The log's newest snapshot marker and how many markers precede it. */
+interface FinalMarker {
+  index: number;
+  before: number;
+}
+
+/**
+ * Finds the last snapshot marker in the log. Entries it covers that come
+ * before it are dropped by it, so replay need not build them: with 100k
+ * entries and a snapshot at 90k, building them all was 90k objects and
+ * strings made only to be thrown away (bench/wal_recovery.ts).
+ */
+function findFinalMarker(segments: ReadSegment[]): FinalMarker | null {
+  let last: FinalMarker | null = null;
+  let count = 0;
+  const noop = () => {};
+  for (const { info, records } of segments) {
+    for (const rec of records) {
+      if (rec.type !== RecordType.batch) continue;
+      try {
+        visitBatch(rec.payload, {
+          onEntry: noop,
+          onHardState: noop,
+          onMarker: (m) => (last = { index: m.index, before: count++ }),
+        });
+      } catch (err) {
+        throw asCorrupt(err, info.file, rec.offset);
+      }
+    }
+  }
+  return last;
+}
+
 /** Replays records in log order. */
-class Replay {
+class Replay implements BatchVisitor {
   metadata: string | null = null;
   hardState: HardState | null = null;
   marker: SnapshotMarker | null = null;
-  readonly log = new LogTail<WalEntry>();
+  /** null: an entry the final marker covers, kept as a placeholder so overwrites behave as in the log. */
+  readonly log = new LogTail<ReadEntry | null>();
+  private markers = 0;
+  private file = "";
+  private offset = 0;
+  private seg: SegmentInfo | null = null;
+
+  constructor(private readonly final: FinalMarker | null) {}
 
   apply(file: string, rec: ParsedRecord, seg: SegmentInfo): void {
     try {
@@ -61,32 +120,56 @@ class Replay {
           break;
         }
         case RecordType.batch:
-          for (const op of decodeBatch(rec.payload)) {
-            if (op.kind === "entry") {
-              this.log.put(op.entry.index, op.entry);
-              if (op.entry.index > seg.maxIndex) seg.maxIndex = op.entry.index;
-            } else if (op.kind === "hardState") {
-              this.hardState = op.hardState;
-            } else {
-              this.log.compact(op.marker.index, op.marker.keepAfter);
-              this.marker = op.marker;
-            }
-          }
+          this.file = file;
+          this.offset = rec.offset;
+          this.seg = seg;
+          visitBatch(rec.payload, this);
           break;
         default:
           throw new WalCorruptError(file, rec.offset, `record type ${rec.type} does not belong in a WAL segment`);
       }
     } catch (err) {
-      if (err instanceof MalformedPayload) {
-        throw new WalCorruptError(
-          file,
-          rec.offset,
-          `record has a valid checksum but a malformed payload (${err.message})`,
-        );
-      }
-      throw err;
+      throw asCorrupt(err, file, rec.offset);
     }
   }
+
+  onEntry(index: number, term: number, type: WalEntry["type"], payload: Uint8Array, dataStart: number, dataEnd: number): void {
+    const seg = this.seg as SegmentInfo;
+    if (index > seg.maxIndex) seg.maxIndex = index;
+    const final = this.final;
+    if (final && this.markers <= final.before && index <= final.index) {
+      this.log.put(index, null);
+      return;
+    }
+    this.log.put(index, { index, term, type, payload, dataStart, dataEnd, file: this.file, offset: this.offset });
+  }
+
+  onHardState(hs: HardState): void {
+    this.hardState = hs;
+  }
+
+  onMarker(m: SnapshotMarker): void {
+    this.markers++;
+    this.log.compact(m.index, m.keepAfter);
+    this.marker = m;
+  }
+
+  /** The entries that survived the log's snapshots and overwrites, decoded. */
+  entries(): WalEntry[] {
+    return this.log.values().map((e) => {
+      if (e === null) throw new Error("WAL recovery: an entry the last snapshot covers was left in the log");
+      try {
+        return { index: e.index, term: e.term, type: e.type, data: decodeEntryData(e.index, e.payload, e.dataStart, e.dataEnd) };
+      } catch (err) {
+        throw asCorrupt(err, e.file, e.offset);
+      }
+    });
+  }
+}
+
+function asCorrupt(err: unknown, file: string, offset: number): unknown {
+  if (!(err instanceof MalformedPayload)) return err;
+  return new WalCorruptError(file, offset, `record has a valid checksum but a malformed payload (${err.message})`);
 }
 
 export interface RecoverOptions {
@@ -103,8 +186,7 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
   const names = await listSegments(wdir);
   if (names.length === 0) throw new Error(`no WAL segments in ${wdir}`);
 
-  const replay = new Replay();
-  const segments: SegmentInfo[] = [];
+  const read: ReadSegment[] = [];
   let tailRepair: TailRepair | null = null;
 
   for (let i = 0; i < names.length; i++) {
@@ -112,7 +194,10 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
     if (i > 0 && names[i].seq !== names[i - 1].seq + 1) {
       throw new WalCorruptError(file, 0, `segment ${names[i - 1].seq + 1} is missing before this one`);
     }
-    const bytes: Uint8Array = await fsp.readFile(file);
+    // Read in one go: fs/promises reads in 512 KiB pieces, each a trip to the
+    // thread pool and back; nothing else needs the event loop while a member
+    // opens its log.
+    const bytes: Uint8Array = fs.readFileSync(file);
     const parsed = parseRecords(bytes);
     const isLast = i === names.length - 1;
 
@@ -125,25 +210,30 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
       if (next >= 0) {
         throw new WalCorruptError(file, offset, `${problem}, followed by valid records (first at offset ${next})`);
       }
-      // Nothing valid follows: an unacknowledged write torn by a crash.
+      // Nothing valid follows: an unacknowledged write torn by a crash. Cut
+      // once the rest has been read back whole (a refused WAL is not modified).
       tailRepair = { file, offset, droppedBytes: bytes.length - offset, problem, zeros: allZero(bytes, offset) };
-      await truncateFile(file, offset, opts.sync);
     }
 
     const first = parsed.records[0];
     if (!first || first.type !== RecordType.metadata) {
       throw new WalCorruptError(file, 0, "segment does not begin with a metadata record");
     }
-    const seg: SegmentInfo = {
+    const info: SegmentInfo = {
       seq: names[i].seq,
       firstIndex: names[i].firstIndex,
       file,
       maxIndex: 0,
       size: parsed.end,
     };
-    for (const rec of parsed.records) replay.apply(file, rec, seg);
-    segments.push(seg);
+    read.push({ info, records: parsed.records });
   }
+
+  const replay = new Replay(findFinalMarker(read));
+  for (const { info, records } of read) {
+    for (const rec of records) replay.apply(info.file, rec, info);
+  }
+  const segments = read.map((s) => s.info);
 
   const { log, marker } = replay;
   const expectedFirst = marker ? marker.index + 1 : 1;
@@ -155,13 +245,15 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
     );
   }
 
+  const entries = replay.entries();
   const snapshot = marker ? await readSnapshotFile(sdir, marker.term, marker.index) : null;
+  if (tailRepair) await truncateFile(tailRepair.file, tailRepair.offset, opts.sync);
   return {
     recovered: {
       metadata: replay.metadata,
       snapshot,
       hardState: replay.hardState,
-      entries: log.values(),
+      entries,
       tailRepair,
     },
     segments,

@@ -2,7 +2,7 @@
 // atomically. Payload: u64 index, u64 term, str meta, str data.
 
 import { Buffer } from "node:buffer";
-import * as fsp from "node:fs/promises";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { ByteReader, ByteWriter, MalformedPayload } from "./bytes.ts";
 import { WalCorruptError } from "./errors.ts";
@@ -67,7 +67,8 @@ export async function readSnapshotFile(dir: string, term: number, index: number)
   const file = path.join(dir, snapName(term, index));
   let bytes: Uint8Array;
   try {
-    bytes = await fsp.readFile(file);
+    // In one go, as the WAL's segments (recovery.ts): only a member opening its log reads one.
+    bytes = fs.readFileSync(file);
   } catch (err) {
     if (isNotFound(err)) throw new WalCorruptError(file, 0, "snapshot file recorded in the WAL is missing");
     throw err;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32 } from "../../server/storage/crc32.ts";
+import { crc32, crc32InJs, NATIVE_CRC_MIN_BYTES } from "../../server/storage/crc32.ts";
 import {
   encodeRecord,
   findNextValidRecord,
@@ -25,6 +25,21 @@ Deno.test("crc32 over a range equals crc32 of the slice, and can be continued", 
   }
   const whole = crc32(bytes);
   assert.equal(crc32(bytes, 13, bytes.length, crc32(bytes, 0, 13)), whole);
+});
+
+Deno.test("crc32 gives the same answer on both sides of the native cut-over, whole and continued", () => {
+  const bytes = new Uint8Array(3 * NATIVE_CRC_MIN_BYTES + 17);
+  let x = 12345;
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  for (const len of [0, 1, 5, NATIVE_CRC_MIN_BYTES - 1, NATIVE_CRC_MIN_BYTES, NATIVE_CRC_MIN_BYTES + 1, bytes.length - 9]) {
+    for (const start of [0, 3, 9]) {
+      const end = start + len;
+      assert.equal(crc32(bytes, start, end), crc32InJs(bytes, start, end), `[${start}, ${end})`);
+      const seed = crc32InJs(bytes, 0, start);
+      assert.equal(crc32(bytes, start, end, seed), crc32InJs(bytes, 0, end), `continued from ${start} to ${end}`);
+    }
+  }
+  assert.equal(crc32(bytes), crc32InJs(bytes));
 });
 
 Deno.test("records round-trip and parsing stops at the first bad byte", () => {

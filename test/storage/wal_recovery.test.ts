@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { Wal, WalCorruptError } from "../../server/storage/mod.ts";
-import { parseRecords } from "../../server/storage/record.ts";
+import { Buffer } from "node:buffer";
+import { encodeRecord, parseRecords } from "../../server/storage/record.ts";
 import { entries, entry, fileSize, lastSegment, segmentFiles, withTempDir } from "./helpers.ts";
 
 const NO_SYNC = { sync: false };
@@ -241,6 +242,66 @@ Deno.test("torn write of a snapshot marker: the snapshot is not used, the log is
     const { wal: w, recovered } = await Wal.open(dir);
     assert.equal(recovered.snapshot?.data, "six");
     assert.deepEqual(recovered.entries, entries(7, 8));
+    await w.close();
+  });
+});
+
+/** Replaces `marker` (ASCII) in the record that holds it with bytes that are not UTF-8, keeping the checksums valid; returns the record's offset. */
+async function writeNonUtf8(file: string, marker: string): Promise<number> {
+  const bytes = await fsp.readFile(file);
+  const needle = new TextEncoder().encode(marker);
+  for (const rec of parseRecords(bytes).records) {
+    const payload = rec.payload.slice();
+    const at = Buffer.from(payload).indexOf(needle);
+    if (at < 0) continue;
+    payload.fill(0xff, at, at + needle.length);
+    bytes.set(encodeRecord(rec.type, payload), rec.offset);
+    await fsp.writeFile(file, bytes);
+    return rec.offset;
+  }
+  throw new Error(`${marker} is in no record of ${file}`);
+}
+
+Deno.test("an entry whose data is not UTF-8 under a valid checksum is refused, naming file and record", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m", NO_SYNC);
+    await wal.append(entries(1, 2));
+    await wal.append([entry(3, 1, "BROKEN"), entry(4)]);
+    await wal.append(entries(5, 6));
+    await wal.close();
+    const seg = await lastSegment(dir);
+    const offset = await writeNonUtf8(seg, "BROKEN");
+    const err = await assertCorrupt(Wal.open(dir, NO_SYNC), /valid checksum but a malformed payload/, /invalid UTF-8 in entry 3's data/);
+    assert.equal(err.file, seg);
+    assert.equal(err.offset, offset);
+  });
+});
+
+Deno.test("entries a later snapshot covers are not decoded: one that is not UTF-8 does not stop recovery", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m", NO_SYNC);
+    await wal.append([entry(1), entry(2, 1, "BROKEN"), entry(3)]);
+    await wal.saveSnapshot({ index: 3, term: 1, meta: "{}", data: "state at 3" });
+    await wal.append(entries(4, 6));
+    await wal.close();
+    await writeNonUtf8(await lastSegment(dir), "BROKEN");
+    const { wal: w, recovered } = await Wal.open(dir, NO_SYNC);
+    assert.equal(recovered.snapshot?.data, "state at 3");
+    assert.deepEqual(recovered.entries, entries(4, 6));
+    await w.close();
+  });
+});
+
+Deno.test("an overwrite the last snapshot covers still drops the entries it replaced", async () => {
+  await withTempDir(async (dir) => {
+    const wal = await Wal.create(dir, "m", NO_SYNC);
+    await wal.append(entries(1, 8));
+    await wal.append([entry(6, 2)]); // a new leader's entry 6: 7 and 8 are gone
+    await wal.saveSnapshot({ index: 6, term: 2, meta: "{}", data: "state at 6" });
+    await wal.append([entry(7, 2, "new 7")]);
+    await wal.close();
+    const { wal: w, recovered } = await Wal.open(dir, NO_SYNC);
+    assert.deepEqual(recovered.entries, [entry(7, 2, "new 7")]);
     await w.close();
   });
 });
