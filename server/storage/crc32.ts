@@ -5,8 +5,10 @@
 // keys (bench/wal_recovery.ts). Short ranges (record headers, small
 // entries) stay in JS, where a call into native code and the view it needs
 // cost more than the sum. Ours uses slicing-by-4 tables: four bytes per step.
+// zlib is looked up on first use, not imported: loading it is ~1.5 ms that
+// a fresh member's cold start does not need.
 
-import zlib from "node:zlib";
+import process from "node:process";
 
 const POLY = 0xedb88320;
 
@@ -30,14 +32,32 @@ function makeTables(): Uint32Array[] {
 const [T0, T1, T2, T3] = makeTables();
 
 type NativeCrc32 = (data: Uint8Array, value?: number) => number;
-const native: NativeCrc32 | undefined = typeof zlib.crc32 === "function" ? zlib.crc32 : undefined;
+/** zlib's crc32; null where the runtime has none; undefined until first asked. */
+let native: NativeCrc32 | null | undefined;
+
+function nativeCrc32(): NativeCrc32 | null {
+  if (native === undefined) {
+    const proc = process as { getBuiltinModule?: (id: string) => unknown };
+    const zlib = proc.getBuiltinModule?.("node:zlib") as { crc32?: NativeCrc32 } | undefined;
+    native = typeof zlib?.crc32 === "function" ? zlib.crc32 : null;
+  }
+  return native;
+}
+
+/** Whether long ranges go to zlib (false: this runtime has no zlib.crc32). */
+export function usesZlibCrc32(): boolean {
+  return nativeCrc32() !== null;
+}
 
 /** Ranges at least this long go to zlib's crc32. */
 export const NATIVE_CRC_MIN_BYTES = 256;
 
 /** crc32 of bytes[start, end). Pass a previous result as `crc` to continue it. */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length, crc = 0): number {
-  if (native !== undefined && end - start >= NATIVE_CRC_MIN_BYTES) return native(bytes.subarray(start, end), crc) >>> 0;
+  if (end - start >= NATIVE_CRC_MIN_BYTES) {
+    const crcNative = nativeCrc32();
+    if (crcNative) return crcNative(bytes.subarray(start, end), crc) >>> 0;
+  }
   return crc32InJs(bytes, start, end, crc);
 }
 

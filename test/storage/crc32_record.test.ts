@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { crc32, crc32InJs, NATIVE_CRC_MIN_BYTES } from "../../server/storage/crc32.ts";
+import { crc32, crc32InJs, NATIVE_CRC_MIN_BYTES, usesZlibCrc32 } from "../../server/storage/crc32.ts";
 import {
   encodeRecord,
   findNextValidRecord,
@@ -40,6 +40,7 @@ Deno.test("crc32 gives the same answer on both sides of the native cut-over, who
     }
   }
   assert.equal(crc32(bytes), crc32InJs(bytes));
+  assert.ok(usesZlibCrc32(), "Deno has zlib.crc32; long ranges should use it");
 });
 
 Deno.test("records round-trip and parsing stops at the first bad byte", () => {

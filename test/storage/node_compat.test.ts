@@ -42,6 +42,6 @@ Deno.test("the WAL works on Node after bundling with esbuild", async () => {
     assert.equal(seen.last, 400, "the torn entry 401 is cut off");
     assert.deepEqual(seen.hardState, { term: 1, vote: "a", commit: 300 });
     assert.ok(seen.repaired > 0);
-    assert.equal(seen.crcAgrees, true, "zlib's crc32 and ours agree under node");
+    assert.equal(seen.crcAgrees, true, "zlib's crc32 is used under node and agrees with ours");
   });
 });
