@@ -49,10 +49,34 @@ export function wholeAnswer(a: Http1Answer, close: boolean): string {
     `Content-Length: ${Buffer.byteLength(body)}\r\nDate: ${httpDate()}\r\n` + connectionLines(close) + "\r\n" + body;
 }
 
+// Watchers registered between two writes get the same head (same index,
+// same headers) in a row, a thousand at a time: build it once. The key is
+// what the head is made of: status, connection, Date, then each header's
+// name and value in order.
+let lastHeadKey: (string | number | boolean)[] = [];
+let lastHead = "";
+
+function sameHead(a: Http1Answer, close: boolean, date: string): boolean {
+  const key = lastHeadKey;
+  if (key[0] !== a.status || key[1] !== close || key[2] !== date) return false;
+  let i = 3;
+  for (const name in a.headers) {
+    if (key[i] !== name || key[i + 1] !== a.headers[name]) return false;
+    i += 2;
+  }
+  return i === key.length;
+}
+
 /** The head of a chunked answer whose body follows as chunks (a watch). */
 export function streamHead(a: Http1Answer, close: boolean): string {
-  return statusLine(a.status) + headerLines(a.headers) + `Date: ${httpDate()}\r\n` + connectionLines(close) +
+  const date = httpDate();
+  if (sameHead(a, close, date)) return lastHead;
+  lastHead = statusLine(a.status) + headerLines(a.headers) + `Date: ${date}\r\n` + connectionLines(close) +
     "Transfer-Encoding: chunked\r\n\r\n";
+  const key: (string | number | boolean)[] = [a.status, close, date];
+  for (const name in a.headers) key.push(name, a.headers[name]);
+  lastHeadKey = key;
+  return lastHead;
 }
 
 const CRLF = Buffer.from("\r\n");
