@@ -108,7 +108,8 @@ class Replay implements BatchVisitor {
 
   constructor(private readonly final: FinalMarker | null) {}
 
-  apply(file: string, rec: ParsedRecord, seg: SegmentInfo): void {
+  apply(rec: ParsedRecord, seg: SegmentInfo): void {
+    const file = seg.file;
     try {
       switch (rec.type) {
         case RecordType.metadata: {
@@ -231,7 +232,7 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
 
   const replay = new Replay(findFinalMarker(read));
   for (const { info, records } of read) {
-    for (const rec of records) replay.apply(info.file, rec, info);
+    for (const rec of records) replay.apply(rec, info);
   }
   const segments = read.map((s) => s.info);
 
@@ -246,7 +247,7 @@ export async function recover(dataDir: string, opts: RecoverOptions): Promise<Re
   }
 
   const entries = replay.entries();
-  const snapshot = marker ? await readSnapshotFile(sdir, marker.term, marker.index) : null;
+  const snapshot = marker ? readSnapshotFile(sdir, marker.term, marker.index) : null;
   if (tailRepair) await truncateFile(tailRepair.file, tailRepair.offset, opts.sync);
   return {
     recovered: {

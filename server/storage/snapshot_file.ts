@@ -63,7 +63,7 @@ export async function writeSnapshotFile(dir: string, snap: SnapshotToSave, sync:
 }
 
 /** Reads the snapshot {term, index} from `dir`, checking it is intact and is the one named. */
-export async function readSnapshotFile(dir: string, term: number, index: number): Promise<SnapshotRecord> {
+export function readSnapshotFile(dir: string, term: number, index: number): SnapshotRecord {
   const file = path.join(dir, snapName(term, index));
   let bytes: Uint8Array;
   try {
