@@ -70,10 +70,13 @@ async function main(): Promise<void> {
     // For put3, the followers' top lines too: are they the busy ones?
     for (const other of fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile") && f !== file)) {
       const p = JSON.parse(fs.readFileSync(path.join(dir, other), "utf8")) as Profile;
-      console.log(`follower ${other}:\n${topSelf(p, 6).join("\n")}`);
+      console.log(`follower ${other}:\n${topSelf(p, Number(process.env.FOLLOWER_TOP ?? 6)).join("\n")}`);
     }
   } finally {
     killAll();
+    // PROFILE_KEEP=dir keeps the .cpuprofile files for a closer look.
+    const keep = process.env.PROFILE_KEEP;
+    if (keep) for (const f of fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"))) fs.copyFileSync(path.join(dir, f), path.join(keep, f));
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

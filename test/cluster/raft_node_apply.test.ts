@@ -92,3 +92,68 @@ Deno.test("raft node: a follower applies committed entries already on its disk w
   assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7], "each entry applied once, in order");
   await node.stop();
 });
+
+Deno.test("raft node: a leader applies what its followers' acks commit while its next write is in flight", async () => {
+  const { wal, pending } = gatedWal();
+  const applied: number[] = [];
+  const sent: Message[] = [];
+  const node = new RaftNode({
+    id: "a",
+    peers: ["a", "b", "c"],
+    tickMs: 100,
+    electionTick: 10,
+    wal,
+    logger: quiet as never,
+    hooks: {
+      send: (msgs) => sent.push(...msgs),
+      apply: (ents) => applied.push(...ents.map((e) => e.index)),
+      restore() {},
+      onSoftState() {},
+      onReadStates() {},
+      onFatal: (err) => assert.fail(err),
+    },
+  });
+  /** Finishes every write asked for so far, one at a time, as the node asks. */
+  const drain = async () => {
+    while (pending.length > 0) {
+      pending.shift()!.done();
+      await settle();
+    }
+  };
+
+  node.kick();
+  await settle();
+  await drain();
+  assert.deepEqual(applied, [1, 2, 3]);
+
+  // Elected with b's votes (pre-vote, then vote); the new term's empty entry is 4.
+  node.campaign();
+  await settle();
+  await drain();
+  node.step({ type: "preVoteResp", from: "b", to: "a", term: 2 });
+  await settle();
+  await drain();
+  node.step({ type: "voteResp", from: "b", to: "a", term: 2 });
+  await settle();
+  assert.equal(node.rn.raft.state, "leader");
+  assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[4]]);
+  await drain();
+
+  // Entry 5 is proposed and its write hangs; b's ack of 4 commits 4.
+  node.propose("x");
+  await settle();
+  assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[5]]);
+  node.step({ type: "appResp", from: "b", to: "a", term: 2, index: 4 });
+  assert.deepEqual(applied, [1, 2, 3, 4], "applied at the ack, not after the write in flight");
+
+  // b acks 5 too, before a's own write of 5 is done: 5 waits for a's disk.
+  node.step({ type: "appResp", from: "b", to: "a", term: 2, index: 5 });
+  await settle();
+  assert.deepEqual(applied, [1, 2, 3, 4]);
+  await drain();
+  assert.deepEqual(applied, [1, 2, 3, 4, 5], "each entry applied once, in order");
+  const stopped = node.stop();
+  await new Promise((r) => setTimeout(r, 10));
+  await drain(); // the commit index, written on the way out
+  await stopped;
+});
