@@ -330,11 +330,23 @@ export class RaftNode {
    * applied never passes the stable log (snapshots rely on that).
    */
   private applyDurable(rd: Ready): void {
-    const stableLast = this.storage.lastIndex();
+    const stableLast = this.stableLast();
     const ents = rd.committedEntries;
     let n = 0;
     while (n < ents.length && ents[n].index <= stableLast) n++;
     if (n > 0) this.applyUpTo(ents, n);
+  }
+
+  /**
+   * The last index durable here that is still the log's: storage can hold
+   * entries that a new leader's append has replaced (they are overwritten
+   * when the write in flight lands), and a snapshot being installed
+   * replaces everything.
+   */
+  private stableLast(): number {
+    const unstable = this.rn.raft.raftLog.unstable;
+    if (unstable.snapshot) return 0;
+    return Math.min(this.storage.lastIndex(), unstable.offset - 1);
   }
 
   /**
@@ -345,7 +357,7 @@ export class RaftNode {
    * whenever its acks are slower than the leader's own disk.
    */
   private applyCommittedEarly(): void {
-    const hi = Math.min(this.rn.raft.raftLog.committed, this.storage.lastIndex());
+    const hi = Math.min(this.rn.raft.raftLog.committed, this.stableLast());
     const lo = this.handedIndex + 1;
     if (hi < lo || lo < this.storage.firstIndex()) return;
     const ents = this.storage.entries(lo, hi + 1);

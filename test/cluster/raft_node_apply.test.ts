@@ -24,6 +24,14 @@ function gatedWal() {
   return { wal: wal as unknown as Wal, pending };
 }
 
+/** Stops the node, finishing the write of its last commit index if it makes one. */
+async function stopNode(node: RaftNode, pending: Array<{ done: () => void }>): Promise<void> {
+  const stopped = node.stop();
+  await new Promise((r) => setTimeout(r, 10));
+  while (pending.length > 0) pending.shift()!.done();
+  await stopped;
+}
+
 const entry = (index: number): Entry => ({ term: 1, index, type: "normal", data: `e${index}` });
 const append = (prevIndex: number, indexes: number[], commit: number): Message => ({
   type: "app",
@@ -152,8 +160,54 @@ Deno.test("raft node: a leader applies what its followers' acks commit while its
   assert.deepEqual(applied, [1, 2, 3, 4]);
   await drain();
   assert.deepEqual(applied, [1, 2, 3, 4, 5], "each entry applied once, in order");
-  const stopped = node.stop();
-  await new Promise((r) => setTimeout(r, 10));
-  await drain(); // the commit index, written on the way out
-  await stopped;
+  await stopNode(node, pending);
 });
+
+for (const how of ["with the append", "in a later heartbeat"]) {
+  Deno.test(`raft node: entries a new leader replaced are never applied, though still on disk while the replacement is written (commit ${how})`, async () => {
+    const { wal, pending } = gatedWal();
+    const applied: Entry[] = [];
+    const node = new RaftNode({
+      id: "b",
+      peers: ["a", "b", "c"],
+      tickMs: 100,
+      electionTick: 10,
+      wal,
+      logger: quiet as never,
+      hooks: {
+        send() {},
+        apply: (ents) => applied.push(...ents),
+        restore() {},
+        onSoftState() {},
+        onReadStates() {},
+        onFatal: (err) => assert.fail(err),
+      },
+    });
+    const finishWrite = async () => {
+      pending.shift()!.done();
+      await settle();
+    };
+    node.kick();
+    await settle();
+    await finishWrite();
+    // From a (term 1): 4 and 5, not committed, written here.
+    node.step(append(3, [4, 5], 3));
+    await settle();
+    await finishWrite();
+    assert.deepEqual(applied.map((e) => e.index), [1, 2, 3]);
+
+    // c leads term 2 and replaces them with 4', 5', 6', committed up to 6.
+    // While those are written, the disk still holds the old 4 and 5.
+    const replaced = [4, 5, 6].map((index): Entry => ({ term: 2, index, type: "normal", data: `new${index}` }));
+    const early = how === "with the append";
+    node.step({ type: "app", from: "c", to: "b", term: 2, logTerm: 1, index: 3, entries: replaced, commit: early ? 6 : 3 });
+    await settle();
+    assert.deepEqual(pending.map((p) => p.entries.map((e) => e.data)), [["new4", "new5", "new6"]]);
+    if (!early) node.step({ type: "heartbeat", from: "c", to: "b", term: 2, commit: 6 });
+    await settle();
+    assert.deepEqual(applied.map((e) => e.index), [1, 2, 3], "nothing of the replacement is durable yet");
+    while (pending.length > 0) await finishWrite();
+    assert.deepEqual(applied.slice(3).map((e) => e.data), ["new4", "new5", "new6"]);
+    await stopNode(node, pending);
+  });
+}
