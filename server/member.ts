@@ -1,6 +1,7 @@
 // Starts a member: the EtcdServer plus its client and peer listeners.
 
 import process from "node:process";
+import v8 from "node:v8";
 import type { Config } from "./config/types.ts";
 import { EtcdServer } from "./cluster/etcd_server.ts";
 import { createClientApp } from "./http/app.ts";
@@ -10,6 +11,8 @@ import { createLogger } from "./log.ts";
 import { type Listener, serve, type ServeOptions, type TlsOptions } from "./runtime/serve.ts";
 import { configurePeerTls, loadPeerClientTls, loadServerTls } from "./runtime/tls.ts";
 import { collectGarbageNow, holdYoungGeneration } from "./runtime/recovery_heap.ts";
+import { IdleCollector } from "./runtime/idle_collector.ts";
+import { lastAnsweredAt } from "./runtime/client_load.ts";
 import { WalCorruptError } from "./storage/errors.ts";
 import { BootstrapError } from "./cluster/bootstrap.ts";
 
@@ -94,6 +97,15 @@ export async function startMember(config: Config): Promise<RunningMember> {
       }, COLLECT_AFTER_SERVING_MS);
     });
   }
+  const idleCollector = new IdleCollector({
+    progress: () => server.applied,
+    lastAnsweredAt,
+    heapSize: () => v8.getHeapStatistics().total_heap_size,
+    collect: collectGarbageNow,
+    now: () => performance.now(),
+    collected: (ms, before, after) =>
+      logger.info(`quiet after a burst: garbage collected in ${ms.toFixed(0)} ms (heap ${mib(before)} -> ${mib(after)} MiB)`),
+  }).start();
   return {
     server,
     clientListeners,
@@ -102,6 +114,7 @@ export async function startMember(config: Config): Promise<RunningMember> {
       logger.info(`stopping: ${reason}`);
       clearTimeout(holdTimer);
       clearTimeout(collectTimer);
+      idleCollector.stop();
       releaseYoungGeneration();
       // Open dashboard streams would hold Deno's listener shutdown up.
       closeDashboardStreams();
@@ -155,4 +168,8 @@ async function listen(
 function bindHost(h: string): string {
   if (h === "localhost") return "127.0.0.1";
   return h.replace(/^\[(.*)\]$/, "$1");
+}
+
+function mib(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(0);
 }

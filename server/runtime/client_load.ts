@@ -45,6 +45,11 @@ export function requestEnded(client: unknown, served = true, now = performance.n
   lastAt = now;
 }
 
+/** When a client was last answered (performance.now()), -Infinity if never. */
+export function lastAnsweredAt(): number {
+  return lastAt;
+}
+
 /** Whether at most one request is in flight and one client alone has been answered lately. */
 export function soleClient(now = performance.now()): boolean {
   return inFlight <= 1 && lastClient !== undefined && now - otherAt > SOLE_CLIENT_WINDOW_MS;
