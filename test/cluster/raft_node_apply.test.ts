@@ -4,7 +4,10 @@
 // and never one that is not yet durable here.
 
 import assert from "node:assert/strict";
-import { RaftNode } from "../../server/cluster/raft_node.ts";
+import {
+  RaftNode,
+  type RaftNodeHooks,
+} from "../../server/cluster/raft_node.ts";
 import type { Entry, Message } from "../../server/raft/mod.ts";
 import type { Wal } from "../../server/storage/mod.ts";
 
@@ -24,16 +27,51 @@ function gatedWal() {
   return { wal: wal as unknown as Wal, pending };
 }
 
+/** One of members a, b, c, with the given send and apply hooks. */
+function memberOf(
+  id: string,
+  wal: Wal,
+  hooks: Pick<RaftNodeHooks, "send" | "apply">,
+): RaftNode {
+  return new RaftNode({
+    id,
+    peers: ["a", "b", "c"],
+    tickMs: 100,
+    electionTick: 10,
+    wal,
+    logger: quiet as never,
+    hooks: {
+      ...hooks,
+      restore() {},
+      onSoftState() {},
+      onReadStates() {},
+      onFatal: (err) => assert.fail(err),
+    },
+  });
+}
+
 /** Stops the node, finishing the write of its last commit index if it makes one. */
-async function stopNode(node: RaftNode, pending: Array<{ done: () => void }>): Promise<void> {
+async function stopNode(
+  node: RaftNode,
+  pending: Array<{ done: () => void }>,
+): Promise<void> {
   const stopped = node.stop();
   await new Promise((r) => setTimeout(r, 10));
   while (pending.length > 0) pending.shift()!.done();
   await stopped;
 }
 
-const entry = (index: number): Entry => ({ term: 1, index, type: "normal", data: `e${index}` });
-const append = (prevIndex: number, indexes: number[], commit: number): Message => ({
+const entry = (index: number): Entry => ({
+  term: 1,
+  index,
+  type: "normal",
+  data: `e${index}`,
+});
+const append = (
+  prevIndex: number,
+  indexes: number[],
+  commit: number,
+): Message => ({
   type: "app",
   from: "a",
   to: "b",
@@ -48,21 +86,12 @@ Deno.test("raft node: a follower applies committed entries already on its disk w
   const { wal, pending } = gatedWal();
   const applied: number[] = [];
   const acks: number[] = [];
-  const node = new RaftNode({
-    id: "b",
-    peers: ["a", "b", "c"],
-    tickMs: 100,
-    electionTick: 10,
-    wal,
-    logger: quiet as never,
-    hooks: {
-      send: (msgs) => msgs.forEach((m) => m.type === "appResp" && !m.reject && acks.push(m.index ?? 0)),
-      apply: (ents) => applied.push(...ents.map((e) => e.index)),
-      restore() {},
-      onSoftState() {},
-      onReadStates() {},
-      onFatal: (err) => assert.fail(err),
-    },
+  const node = memberOf("b", wal, {
+    send: (msgs) =>
+      msgs.forEach((m) =>
+        m.type === "appResp" && !m.reject && acks.push(m.index ?? 0)
+      ),
+    apply: (ents) => applied.push(...ents.map((e) => e.index)),
   });
 
   // The founding log (three addNode entries, committed) is written and applied first.
@@ -85,7 +114,11 @@ Deno.test("raft node: a follower applies committed entries already on its disk w
   node.step(append(5, [6], 5));
   await settle();
   assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[6]]);
-  assert.deepEqual(applied, [1, 2, 3, 4, 5], "durable committed entries wait for no write");
+  assert.deepEqual(
+    applied,
+    [1, 2, 3, 4, 5],
+    "durable committed entries wait for no write",
+  );
 
   // Entry 7 arrives committed (with 6) while 6 is still being written.
   node.step(append(6, [7], 7));
@@ -97,7 +130,11 @@ Deno.test("raft node: a follower applies committed entries already on its disk w
   assert.deepEqual(applied, [1, 2, 3, 4, 5, 6], "6 is durable now; 7 is not");
   pending.shift()!.done();
   await settle();
-  assert.deepEqual(applied, [1, 2, 3, 4, 5, 6, 7], "each entry applied once, in order");
+  assert.deepEqual(
+    applied,
+    [1, 2, 3, 4, 5, 6, 7],
+    "each entry applied once, in order",
+  );
   await node.stop();
 });
 
@@ -105,21 +142,9 @@ Deno.test("raft node: a leader applies what its followers' acks commit while its
   const { wal, pending } = gatedWal();
   const applied: number[] = [];
   const sent: Message[] = [];
-  const node = new RaftNode({
-    id: "a",
-    peers: ["a", "b", "c"],
-    tickMs: 100,
-    electionTick: 10,
-    wal,
-    logger: quiet as never,
-    hooks: {
-      send: (msgs) => sent.push(...msgs),
-      apply: (ents) => applied.push(...ents.map((e) => e.index)),
-      restore() {},
-      onSoftState() {},
-      onReadStates() {},
-      onFatal: (err) => assert.fail(err),
-    },
+  const node = memberOf("a", wal, {
+    send: (msgs) => sent.push(...msgs),
+    apply: (ents) => applied.push(...ents.map((e) => e.index)),
   });
   /** Finishes every write asked for so far, one at a time, as the node asks. */
   const drain = async () => {
@@ -152,14 +177,22 @@ Deno.test("raft node: a leader applies what its followers' acks commit while its
   await settle();
   assert.deepEqual(pending.map((p) => p.entries.map((e) => e.index)), [[5]]);
   node.step({ type: "appResp", from: "b", to: "a", term: 2, index: 4 });
-  assert.deepEqual(applied, [1, 2, 3, 4], "applied at the ack, not after the write in flight");
+  assert.deepEqual(
+    applied,
+    [1, 2, 3, 4],
+    "applied at the ack, not after the write in flight",
+  );
 
   // b acks 5 too, before a's own write of 5 is done: 5 waits for a's disk.
   node.step({ type: "appResp", from: "b", to: "a", term: 2, index: 5 });
   await settle();
   assert.deepEqual(applied, [1, 2, 3, 4]);
   await drain();
-  assert.deepEqual(applied, [1, 2, 3, 4, 5], "each entry applied once, in order");
+  assert.deepEqual(
+    applied,
+    [1, 2, 3, 4, 5],
+    "each entry applied once, in order",
+  );
   await stopNode(node, pending);
 });
 
@@ -167,22 +200,7 @@ for (const how of ["with the append", "in a later heartbeat"]) {
   Deno.test(`raft node: entries a new leader replaced are never applied, though still on disk while the replacement is written (commit ${how})`, async () => {
     const { wal, pending } = gatedWal();
     const applied: Entry[] = [];
-    const node = new RaftNode({
-      id: "b",
-      peers: ["a", "b", "c"],
-      tickMs: 100,
-      electionTick: 10,
-      wal,
-      logger: quiet as never,
-      hooks: {
-        send() {},
-        apply: (ents) => applied.push(...ents),
-        restore() {},
-        onSoftState() {},
-        onReadStates() {},
-        onFatal: (err) => assert.fail(err),
-      },
-    });
+    const node = memberOf("b", wal, { send() {}, apply: (ents) => applied.push(...ents) });
     const finishWrite = async () => {
       pending.shift()!.done();
       await settle();
@@ -198,16 +216,44 @@ for (const how of ["with the append", "in a later heartbeat"]) {
 
     // c leads term 2 and replaces them with 4', 5', 6', committed up to 6.
     // While those are written, the disk still holds the old 4 and 5.
-    const replaced = [4, 5, 6].map((index): Entry => ({ term: 2, index, type: "normal", data: `new${index}` }));
+    const replaced = [4, 5, 6].map((index): Entry => ({
+      term: 2,
+      index,
+      type: "normal",
+      data: `new${index}`,
+    }));
     const early = how === "with the append";
-    node.step({ type: "app", from: "c", to: "b", term: 2, logTerm: 1, index: 3, entries: replaced, commit: early ? 6 : 3 });
+    node.step({
+      type: "app",
+      from: "c",
+      to: "b",
+      term: 2,
+      logTerm: 1,
+      index: 3,
+      entries: replaced,
+      commit: early ? 6 : 3,
+    });
     await settle();
-    assert.deepEqual(pending.map((p) => p.entries.map((e) => e.data)), [["new4", "new5", "new6"]]);
-    if (!early) node.step({ type: "heartbeat", from: "c", to: "b", term: 2, commit: 6 });
+    assert.deepEqual(pending.map((p) => p.entries.map((e) => e.data)), [[
+      "new4",
+      "new5",
+      "new6",
+    ]]);
+    if (!early) {
+      node.step({ type: "heartbeat", from: "c", to: "b", term: 2, commit: 6 });
+    }
     await settle();
-    assert.deepEqual(applied.map((e) => e.index), [1, 2, 3], "nothing of the replacement is durable yet");
+    assert.deepEqual(
+      applied.map((e) => e.index),
+      [1, 2, 3],
+      "nothing of the replacement is durable yet",
+    );
     while (pending.length > 0) await finishWrite();
-    assert.deepEqual(applied.slice(3).map((e) => e.data), ["new4", "new5", "new6"]);
+    assert.deepEqual(applied.slice(3).map((e) => e.data), [
+      "new4",
+      "new5",
+      "new6",
+    ]);
     await stopNode(node, pending);
   });
 }
