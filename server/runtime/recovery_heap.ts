@@ -18,6 +18,7 @@
 // young generation. Where a runtime refuses a switch, nothing changes.
 
 import v8 from "node:v8";
+import process from "node:process";
 import vm from "node:vm";
 
 /** V8's own --semi-space-growth-factor. */
@@ -63,12 +64,27 @@ function gcNow(): (() => void) | null {
   return gcFunction;
 }
 
+/**
+ * V8 13 (Node 24) keeps the pages a full collection empties in a pool, still
+ * resident (after a 100k-key load: heap 62 MiB, RSS 381); only a collection
+ * of the "last resort" flavour hands them back to the OS. V8 11 (Node 20)
+ * does not know that form and then barely collects, so it is asked for
+ * from V8 13 on (Deno's V8 frees the pages either way).
+ */
+const LAST_RESORT_FROM_V8 = 13;
+
+function v8Major(): number {
+  return Number.parseInt(process.versions.v8 ?? "0", 10) || 0;
+}
+
 /** Runs one full garbage collection now; false where the runtime offers none. */
 export function collectGarbageNow(): boolean {
   const gc = gcNow();
   if (!gc) return false;
   const compact = setV8Flag("--compact-on-every-full-gc");
-  gc();
+  if (v8Major() >= LAST_RESORT_FROM_V8) {
+    (gc as (opts: object) => void)({ type: "major", execution: "sync", flavor: "last-resort" });
+  } else gc();
   if (compact) setV8Flag("--no-compact-on-every-full-gc");
   return true;
 }
