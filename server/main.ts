@@ -6,7 +6,7 @@ import process from "node:process";
 import { ConfigError, loadConfig, usage } from "./config/load.ts";
 import { ctlArgs, ctlMain } from "./ctl/entry.ts";
 import { startMember } from "./member.ts";
-import { environment, programArgs, programName } from "./runtime/process.ts";
+import { environment, programArgs, programName, runtimeVersion } from "./runtime/process.ts";
 import { VERSION } from "./version.ts";
 
 async function main(): Promise<void> {
@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     return;
   }
   if (config.showVersion) {
+    // etcd prints its Go version and OS/arch on the lines after; we print the runtime's.
     console.log(`etcd Version: ${VERSION} (etcd-ts, etcd v2 API)`);
+    console.log(`Runtime Version: ${runtimeVersion()}`);
+    console.log(`OS/Arch: ${process.platform}/${process.arch}`);
     return;
   }
   // Were start-up ever left waiting on something that holds no handle open,

@@ -19,3 +19,8 @@ export function programName(): string {
 export function environment(): Record<string, string | undefined> {
   return { ...process.env };
 }
+
+/** The runtime we run on, as --version prints it: "Node v24.22.3" or "Deno 2.9.6". */
+export function runtimeVersion(): string {
+  return DenoNs?.version?.deno ? `Deno ${DenoNs.version.deno}` : `Node ${process.version}`;
+}

