@@ -8,7 +8,8 @@
 //   npx deno run -A bench/ab.ts [--rounds 4] [--members 1|3] [--duration 5] A.mjs B.mjs [etcd]
 //
 // A build is an ESM bundle run by node (copy dist/etcd.js to a .mjs file
-// before and after the change), or `etcd` for /usr/bin/etcd --enable-v2.
+// before and after the change), `/path/to/node=bundle.mjs` for the same
+// bundle on another node, or `etcd` for /usr/bin/etcd --enable-v2.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,10 +19,18 @@ import { parseArgs } from "node:util";
 import { findLeader, killAll, type Launcher, planMembers, spawnCluster, stopCluster, waitReady } from "./lib/members.ts";
 import { luaScript, runWrk } from "./lib/wrk.ts";
 
+/** `etcd`, `bundle.mjs` (run by the node on PATH), or `/path/to/node=bundle.mjs` (to compare runtimes). */
 function launcher(build: string): Launcher {
-  return build === "etcd"
-    ? { system: "etcd", command: "/usr/bin/etcd", prefix: ["--enable-v2"] }
-    : { system: "ours", command: "node", prefix: [path.resolve(build)] };
+  if (build === "etcd") return { system: "etcd", command: "/usr/bin/etcd", prefix: ["--enable-v2"] };
+  const eq = build.indexOf("=");
+  const node = eq < 0 ? "node" : build.slice(0, eq);
+  return { system: "ours", command: node, prefix: [path.resolve(build.slice(eq + 1))] };
+}
+
+/** How a build is named in the output: its file, and the node when it is not the one on PATH. */
+function buildLabel(build: string): string {
+  const eq = build.indexOf("=");
+  return eq < 0 ? path.basename(build) : `${path.basename(build.slice(eq + 1))} on ${build.slice(0, eq)}`;
 }
 
 async function main(): Promise<void> {
@@ -46,7 +55,7 @@ async function main(): Promise<void> {
           const follower = ms.find((m) => m !== leader);
           if (follower) row.push((await put(follower.clientUrl)).rps);
           rates.get(b)!.push(row);
-          console.log(`round ${r + 1} ${path.basename(b)}: ${row.map((x) => x.toFixed(0)).join(" / ")} writes/s`);
+          console.log(`round ${r + 1} ${buildLabel(b)}: ${row.map((x) => x.toFixed(0)).join(" / ")} writes/s`);
         } finally {
           await stopCluster(ms);
           fs.rmSync(dir, { recursive: true, force: true });
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
   const label = members === 1 ? ["PUT"] : ["to the leader", "to a follower"];
   for (const [b, rows] of rates) {
     const means = label.map((_, i) => rows.reduce((s, row) => s + row[i], 0) / rows.length);
-    console.log(`${path.basename(b)}: mean ${label.map((l, i) => `${l} ${means[i].toFixed(0)}`).join(", ")} writes/s over ${rows.length} rounds`);
+    console.log(`${buildLabel(b)}: mean ${label.map((l, i) => `${l} ${means[i].toFixed(0)}`).join(", ")} writes/s over ${rows.length} rounds`);
   }
 }
 
