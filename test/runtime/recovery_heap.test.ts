@@ -39,32 +39,37 @@ const more = pile(300000);
 console.log(JSON.stringify({ held, released: young(), kept: kept.length + more.length }));
 `;
 
+/** Bundles a probe script with esbuild, runs it on the node on PATH and returns what it printed, parsed. */
+async function runNodeProbe<T>(source: string): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), "recovery-heap-"));
+  try {
+    writeFileSync(join(dir, "probe.mjs"), source);
+    await esbuild.build({
+      entryPoints: [join(dir, "probe.mjs")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: join(dir, "probe.bundle.mjs"),
+      logLevel: "error",
+    });
+    const run = spawnSync("node", [join(dir, "probe.bundle.mjs")], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout) as T;
+  } finally {
+    await esbuild.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 Deno.test({
   name: "holdYoungGeneration under Node: the young generation keeps its size while held, grows once released",
   sanitizeResources: false,
   async fn() {
-    const dir = mkdtempSync(join(tmpdir(), "recovery-heap-"));
-    try {
-      writeFileSync(join(dir, "probe.mjs"), PROBE);
-      await esbuild.build({
-        entryPoints: [join(dir, "probe.mjs")],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        outfile: join(dir, "probe.bundle.mjs"),
-        logLevel: "error",
-      });
-      const run = spawnSync("node", [join(dir, "probe.bundle.mjs")], { encoding: "utf8", timeout: 60_000 });
-      assert.equal(run.status, 0, run.stderr);
-      const { held, released } = JSON.parse(run.stdout) as { held: number; released: number };
-      const MiB = 1024 * 1024;
-      assert.ok(held <= 4 * MiB, `held: ${held / MiB} MiB`);
-      // The same pile of survivors without the hold grows it: the probe can tell the two apart.
-      assert.ok(released >= 8 * MiB, `released: ${released / MiB} MiB`);
-    } finally {
-      await esbuild.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const { held, released } = await runNodeProbe<{ held: number; released: number }>(PROBE);
+    const MiB = 1024 * 1024;
+    assert.ok(held <= 4 * MiB, `held: ${held / MiB} MiB`);
+    // The same pile of survivors without the hold grows it: the probe can tell the two apart.
+    assert.ok(released >= 8 * MiB, `released: ${released / MiB} MiB`);
   },
 });
 
@@ -93,26 +98,9 @@ Deno.test({
   name: "collectGarbageNow under Node: the memory of the garbage goes back to the OS, not only out of the heap",
   sanitizeResources: false,
   async fn() {
-    const dir = mkdtempSync(join(tmpdir(), "recovery-heap-rss-"));
-    try {
-      writeFileSync(join(dir, "probe.mjs"), RSS_PROBE);
-      await esbuild.build({
-        entryPoints: [join(dir, "probe.mjs")],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        outfile: join(dir, "probe.bundle.mjs"),
-        logLevel: "error",
-      });
-      const run = spawnSync("node", [join(dir, "probe.bundle.mjs")], { encoding: "utf8", timeout: 60_000 });
-      assert.equal(run.status, 0, run.stderr);
-      const r = JSON.parse(run.stdout) as { node: string; before: number; after: number; heap: number };
-      // V8 13 (Node 24) kept the freed pages in its pool after a plain gc(): 311 MiB stayed resident.
-      assert.ok(r.before > 150, `the probe made too little garbage: ${JSON.stringify(r)}`);
-      assert.ok(r.after < r.before / 2, `RSS did not halve: ${JSON.stringify(r)}`);
-    } finally {
-      await esbuild.stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = await runNodeProbe<{ node: string; before: number; after: number; heap: number }>(RSS_PROBE);
+    // V8 13 (Node 24) kept the freed pages in its pool after a plain gc(): 311 MiB stayed resident.
+    assert.ok(r.before > 150, `the probe made too little garbage: ${JSON.stringify(r)}`);
+    assert.ok(r.after < r.before / 2, `RSS did not halve: ${JSON.stringify(r)}`);
   },
 });
