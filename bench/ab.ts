@@ -19,18 +19,23 @@ import { parseArgs } from "node:util";
 import { findLeader, killAll, type Launcher, planMembers, spawnCluster, stopCluster, waitReady } from "./lib/members.ts";
 import { luaScript, runWrk } from "./lib/wrk.ts";
 
-/** `etcd`, `bundle.mjs` (run by the node on PATH), or `/path/to/node=bundle.mjs` (to compare runtimes). */
+/** A build's parts: `bundle.mjs` (run by the node on PATH) or `/path/to/node=bundle.mjs` (to compare runtimes). */
+function splitBuild(build: string): { node?: string; bundle: string } {
+  const eq = build.indexOf("=");
+  return eq < 0 ? { bundle: build } : { node: build.slice(0, eq), bundle: build.slice(eq + 1) };
+}
+
+/** `etcd`, or a bundle run by node (splitBuild). */
 function launcher(build: string): Launcher {
   if (build === "etcd") return { system: "etcd", command: "/usr/bin/etcd", prefix: ["--enable-v2"] };
-  const eq = build.indexOf("=");
-  const node = eq < 0 ? "node" : build.slice(0, eq);
-  return { system: "ours", command: node, prefix: [path.resolve(build.slice(eq + 1))] };
+  const { node, bundle } = splitBuild(build);
+  return { system: "ours", command: node ?? "node", prefix: [path.resolve(bundle)] };
 }
 
 /** How a build is named in the output: its file, and the node when it is not the one on PATH. */
 function buildLabel(build: string): string {
-  const eq = build.indexOf("=");
-  return eq < 0 ? path.basename(build) : `${path.basename(build.slice(eq + 1))} on ${build.slice(0, eq)}`;
+  const { node, bundle } = splitBuild(build);
+  return node ? `${path.basename(bundle)} on ${node}` : path.basename(bundle);
 }
 
 async function main(): Promise<void> {

@@ -73,16 +73,14 @@ function gcNow(): (() => void) | null {
  */
 const LAST_RESORT_FROM_V8 = 13;
 
-function v8Major(): number {
-  return Number.parseInt(process.versions.v8 ?? "0", 10) || 0;
-}
+const V8_MAJOR = Number.parseInt(process.versions.v8 ?? "0", 10) || 0;
 
 /** Runs one full garbage collection now; false where the runtime offers none. */
 export function collectGarbageNow(): boolean {
   const gc = gcNow();
   if (!gc) return false;
   const compact = setV8Flag("--compact-on-every-full-gc");
-  if (v8Major() >= LAST_RESORT_FROM_V8) {
+  if (V8_MAJOR >= LAST_RESORT_FROM_V8) {
     (gc as (opts: object) => void)({ type: "major", execution: "sync", flavor: "last-resort" });
   } else gc();
   if (compact) setV8Flag("--no-compact-on-every-full-gc");
